@@ -22,11 +22,14 @@ def parse_duration(text: str) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """The shortest exact spelling of ``seconds`` in the config's units."""
+    """Spell ``seconds`` the way config does, e.g. ``1m40s``; parse_duration reads it back."""
     if seconds < 1:
         return f"{round(seconds * 1000)}ms"
+    rest = round(seconds)
+    parts = []
     for unit in ("w", "d", "h", "m", "s"):
-        size = _UNITS[unit]
-        if seconds >= size and (seconds / size).is_integer():
-            return f"{int(seconds / size)}{unit}"
-    return f"{seconds:g}s"
+        size = int(_UNITS[unit])
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return "".join(parts)
