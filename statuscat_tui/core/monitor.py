@@ -151,6 +151,14 @@ class MonitorMachine:
         self.maintenance = in_maintenance
         return self._update_shown(at, reason, before_settled, suppressed_by)
 
+    def restore(self, settled: MonitorState, since: float | None) -> None:
+        """Start from a state known before a restart (UP, DEGRADED or DOWN)."""
+        if settled not in _SETTLED:
+            raise ValueError(f"cannot restore {settled.name}")
+        self.settled = settled
+        self._shown = settled
+        self.since = since
+
     def set_maintenance(self, active: bool, at: float, reason: str) -> Transition | None:
         """Enter or leave a maintenance window between checks."""
         if active == self.maintenance:

@@ -1,0 +1,129 @@
+"""Probe engine benchmark: N loopback HTTP monitors for a while.
+
+Usage: python benchmarks/probe_engine.py [--monitors 1000] [--interval 10] [--seconds 60]
+
+The target server runs in its own process. Reports lateness (p50/p99, share
+started within 1 s of due), engine CPU per probe, and the CPU per request of a
+bare httpx loop making the same number of requests in the same run: the
+machine is shared and noisy, so the ratio is the figure to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from statuscat_tui.config import parse_config
+from statuscat_tui.engine.engine import Engine
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def start_target(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port_file = tmp / "port"
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("target_server.py")),
+                             str(port_file)])
+    for _ in range(100):
+        if port_file.exists() and port_file.read_text():
+            return proc, int(port_file.read_text())
+        time.sleep(0.05)
+    raise RuntimeError("target server did not start")
+
+
+def config_text(n: int, interval: int, port: int) -> str:
+    lines = [
+        "settings: {concurrency: 500}",
+        f"defaults: {{interval: {interval}s, timeout: 5s}}",
+        "monitors:",
+    ]
+    for i in range(n):
+        lines.append(f"  - {{id: m{i}, url: 'http://127.0.0.1:{port}/m{i}'}}")
+    return "\n".join(lines) + "\n"
+
+
+async def engine_run(n: int, interval: int, seconds: float, port: int, db: Path) -> dict[str, float]:
+    config = parse_config(config_text(n, interval, port), "<bench>", env={})
+    engine = Engine(config, db, listen=False)
+    await engine.start()
+    # Measure after the first runs are spread, so the steady state is measured.
+    c0, w0, k0 = cpu(), time.monotonic(), engine.checks_done
+    await asyncio.sleep(seconds)
+    c1, w1, k1 = cpu(), time.monotonic(), engine.checks_done
+    lat = engine.lateness
+    stats = {
+        "checks": k1 - k0,
+        "cpu_s": c1 - c0,
+        "wall_s": w1 - w0,
+        "p50_ms": lat.quantile(0.5) * 1000,
+        "p99_ms": lat.quantile(0.99) * 1000,
+        "max_ms": lat.quantile(1.0) * 1000,
+        "within_1s": lat.share_within(1.0) * 100,
+    }
+    await engine.stop()
+    stats["db_mb"] = db.stat().st_size / 1e6
+    return stats
+
+
+async def bare_httpx(requests: int, port: int, concurrency: int) -> float:
+    """CPU seconds for the same number of requests through one pooled client."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits) as client:
+        queue = iter(range(requests))
+
+        async def worker() -> None:
+            for i in queue:
+                r = await client.get(f"http://127.0.0.1:{port}/b{i % 1000}")
+                await r.aread()
+
+        c0 = cpu()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return cpu() - c0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--monitors", type=int, default=1000)
+    ap.add_argument("--interval", type=int, default=10)
+    ap.add_argument("--seconds", type=float, default=60)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, port = start_target(Path(tmp))
+        try:
+            s = asyncio.run(engine_run(args.monitors, args.interval, args.seconds, port,
+                                       Path(tmp) / "bench.db"))
+            # Few concurrent requests: probes are spread in time, so the engine
+            # rarely has many in flight either.
+            base = asyncio.run(bare_httpx(int(s["checks"]), port, 10))
+        finally:
+            proc.terminate()
+            proc.wait()
+    per_probe = s["cpu_s"] / max(s["checks"], 1) * 1e3
+    per_req = base / max(s["checks"], 1) * 1e3
+    print(f"probe engine: {args.monitors} http monitors, interval {args.interval}s, "
+          f"{s['wall_s']:.0f}s measured, {os.cpu_count()} cores")
+    print(f"  checks            {s['checks']:.0f} ({s['checks'] / s['wall_s']:.0f}/s)")
+    print(f"  lateness p50      {s['p50_ms']:.0f} ms")
+    print(f"  lateness p99      {s['p99_ms']:.0f} ms   (max {s['max_ms']:.0f} ms)")
+    print(f"  started within 1s {s['within_1s']:.2f} %")
+    print(f"  engine CPU/probe  {per_probe:.3f} ms")
+    print(f"  bare httpx CPU/req {per_req:.3f} ms")
+    print(f"  ratio             {per_probe / per_req:.2f}x")
+    print(f"  database          {s['db_mb']:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

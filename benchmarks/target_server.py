@@ -1,0 +1,44 @@
+"""A fast loopback HTTP target for benchmarks, run as its own process.
+
+Usage: python benchmarks/target_server.py PORT_FILE
+Writes the port it listens on into PORT_FILE, then serves until killed.
+Every path answers 200 with a small body; paths starting /hang never answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
+    b"Connection: keep-alive\r\n\r\nok\n"
+)
+
+
+class Target(asyncio.Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.buf = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while b"\r\n\r\n" in self.buf:
+            head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+            if head.split(b" ", 2)[1].startswith(b"/hang"):
+                return  # never answer
+            self.transport.write(RESPONSE)
+
+
+async def main(port_file: str) -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(Target, "127.0.0.1", 0, backlog=4096)
+    port = server.sockets[0].getsockname()[1]
+    with open(port_file, "w", encoding="utf-8") as f:
+        f.write(str(port))
+    await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))

@@ -1,0 +1,162 @@
+"""The ``statuscat`` command line (see DESIGN.md: the commands and flags are a contract)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from statuscat_tui import __version__
+from statuscat_tui.config import ConfigError, default_database_path, find_config_path, load_config
+from statuscat_tui.core.model import Config
+
+log = logging.getLogger("statuscat")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2  # also: the config is invalid
+STOP_DEADLINE = 5.0
+
+
+def _common() -> argparse.ArgumentParser:
+    # SUPPRESS keeps a value given before the subcommand from being reset by
+    # the subcommand's own default, so -c/--db work on either side.
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("-c", "--config", default=argparse.SUPPRESS, help="config file (YAML)")
+    p.add_argument("--db", default=argparse.SUPPRESS, help="SQLite database path")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
+    )
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="statuscat",
+        description="Terminal-first incident response: probes, incidents, paging, status page.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"statuscat {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "demo",
+        parents=[common],
+        help="run on a built-in demo: local targets that fail and recover; no network needed",
+    )
+    run = sub.add_parser("run", parents=[common], help="run the engine")
+    run.add_argument(
+        "--headless", action="store_true", help="the engine alone, logging to stdout"
+    )
+    sub.add_parser("check", parents=[common], help="validate the config (exit 0, or 2)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command
+    if command == "check":
+        return cmd_check(args)
+    if command == "demo":
+        from statuscat_tui.demo import run_demo
+
+        return run_demo(verbose=getattr(args, "verbose", False))
+    # `statuscat` alone opens the dashboard; until it exists, it runs the
+    # engine in the foreground like `run --headless`.
+    return cmd_run(args)
+
+
+def _load(args: argparse.Namespace) -> tuple[Config | None, int]:
+    path = find_config_path(getattr(args, "config", None))
+    if path is None:
+        print(
+            "statuscat: no config found: give -c FILE, or create ./statuscat.yml or "
+            "~/.config/statuscat/config.yml (see sample_config.yml)",
+            file=sys.stderr,
+        )
+        return None, EXIT_USAGE
+    try:
+        return load_config(path), EXIT_OK
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        n = len(exc.issues)
+        print(f"statuscat: {n} problem{'s' * (n != 1)} in {path}", file=sys.stderr)
+        return None, EXIT_USAGE
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config, code = _load(args)
+    if config is None:
+        return code
+    n = len(config.monitors)
+    print(f"{config.source}: ok ({n} monitor{'s' * (n != 1)})")
+    return EXIT_OK
+
+
+def database_path(args: argparse.Namespace, config: Config) -> Path:
+    db = getattr(args, "db", None) or config.settings.database
+    return Path(db).expanduser() if db else default_database_path()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config, code = _load(args)
+    if config is None:
+        return code
+    from statuscat_tui.engine.logs import setup_logging
+
+    setup_logging(config.secrets, verbose=getattr(args, "verbose", False))
+    if not getattr(args, "headless", False):
+        log.info("the dashboard is not built yet; running the engine in the foreground")
+    return run_engine(config, database_path(args, config))
+
+
+def run_engine(config: Config, db_path: Path) -> int:
+    """Run the engine until SIGTERM/SIGINT; return the exit code."""
+    from statuscat_tui.engine.lock import EngineLock, EngineLocked
+    from statuscat_tui.store.store import StoreError
+
+    lock = EngineLock(db_path)
+    try:
+        lock.acquire()
+    except EngineLocked as exc:
+        log.error("%s; lock file %s", exc, exc.path)
+        return EXIT_FAILURE
+    try:
+        return asyncio.run(_serve(config, db_path))
+    except StoreError as exc:
+        log.error("cannot use the database: %s", exc)
+        return EXIT_FAILURE
+    except OSError as exc:
+        log.error("cannot start the engine: %s", exc)
+        return EXIT_FAILURE
+    finally:
+        lock.release()
+
+
+async def _serve(config: Config, db_path: Path) -> int:
+    from statuscat_tui.engine.engine import Engine
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    engine = Engine(config, db_path)
+    try:
+        await engine.start()
+        await stop.wait()
+        log.info("stopping: writing pending results")
+    finally:
+        try:
+            async with asyncio.timeout(STOP_DEADLINE):
+                await engine.stop()
+        except TimeoutError:
+            log.error("engine did not stop within %gs; exiting anyway", STOP_DEADLINE)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,359 @@
+"""The engine: one central scheduler, the probe runner, state and storage.
+
+Scheduling is a single heap keyed by due time (not a sleeping task per
+monitor): adding or popping a check is O(log n), so 10,000 monitors cost no
+more per check than ten. First runs are spread across each interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from statuscat_tui import __version__
+from statuscat_tui.core.heartbeat import evaluate_heartbeat
+from statuscat_tui.core.maintenance import MaintenanceCalendar
+from statuscat_tui.core.model import Config, Monitor
+from statuscat_tui.core.monitor import MonitorMachine, Transition
+from statuscat_tui.core.results import CheckResult, Outcome
+from statuscat_tui.core.states import MonitorState
+from statuscat_tui.engine.clock import Clock, SystemClock
+from statuscat_tui.engine.listener import Listener
+from statuscat_tui.probes import run_probe
+from statuscat_tui.probes.context import ProbeContext
+from statuscat_tui.store.store import ResultRow, Store, TransitionRow
+
+log = logging.getLogger("statuscat.engine")
+
+HOUSEKEEPING_EVERY = 30.0
+PRUNE_EVERY = 600.0
+# A probe that overruns its own timeout by this much is abandoned by the runner.
+DEADLINE_SLACK = 1.0
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What the engine keeps per monitor."""
+
+    index: int
+    monitor: Monitor
+    machine: MonitorMachine
+    db_id: int = 0
+    generation: int = 0  # bumped to invalidate queued heap entries (e.g. on a heartbeat)
+    running: bool = False
+    last: CheckResult | None = None
+    last_at: float | None = None
+    beat_at: float | None = None
+    fail_at: float | None = None
+    dependencies: tuple[Runtime, ...] = ()
+
+
+@dataclass
+class LatenessStats:
+    """Histogram of check start lateness in milliseconds (bounded memory)."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * 60_001)
+    total: int = 0
+
+    def add(self, seconds: float) -> None:
+        ms = min(max(int(seconds * 1000), 0), 60_000)
+        self.counts[ms] += 1
+        self.total += 1
+
+    def quantile(self, q: float) -> float:
+        """Lateness in seconds below which ``q`` of checks started."""
+        if not self.total:
+            return 0.0
+        target = q * self.total
+        seen = 0
+        for ms, n in enumerate(self.counts):
+            seen += n
+            if seen >= target:
+                return ms / 1000
+        return 60.0
+
+    def share_within(self, seconds: float) -> float:
+        if not self.total:
+            return 1.0
+        return sum(self.counts[: int(seconds * 1000) + 1]) / self.total
+
+
+TransitionListener = Callable[[Monitor, Transition], None]
+
+
+class Engine:
+    """Probes every monitor on time, confirms state changes and records them."""
+
+    def __init__(
+        self,
+        config: Config,
+        db_path: Path,
+        *,
+        clock: Clock | None = None,
+        listen: bool = True,
+    ) -> None:
+        self.config = config
+        self.db_path = db_path
+        self.clock = clock or SystemClock()
+        self._listen = listen
+        self.store: Store | None = None
+        self.listener: Listener | None = None
+        self.probes = ProbeContext(max_connections=config.settings.concurrency)
+        self.calendar = MaintenanceCalendar(config.maintenance, config.settings.timezone)
+        self.runtimes = [
+            Runtime(i, m, MonitorMachine(m.id, m.confirm)) for i, m in enumerate(config.monitors)
+        ]
+        self.by_id = {r.monitor.id: r for r in self.runtimes}
+        for r in self.runtimes:
+            r.dependencies = tuple(self.by_id[d] for d in r.monitor.depends_on if d in self.by_id)
+        self.lateness = LatenessStats()
+        self.checks_done = 0
+        self.listeners: list[TransitionListener] = []
+        self._heap: list[tuple[float, int, int, int]] = []
+        self._seq = 0
+        self._wake = asyncio.Event()
+        self._sem = asyncio.Semaphore(config.settings.concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._main: list[asyncio.Task[None]] = []
+        self._run_id = 0
+        self.started_at = 0.0
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.started_at = self.clock.time()
+        self.store = await Store.open(self.db_path)
+        ids = await self.store.register_monitors(
+            (m.id, m.name, m.type, m.target) for m in self.config.monitors
+        )
+        snapshots = {s["key"]: s for s in await self.store.monitor_snapshots()}
+        for r in self.runtimes:
+            r.db_id = ids[r.monitor.id]
+            snap = snapshots.get(r.monitor.id)
+            if snap is not None:
+                _restore(r.machine, MonitorState(snap["state"]), snap["state_since"])
+        self._run_id = await self.store.begin_run(os.getpid(), socket.gethostname(), self.started_at)
+        if self._listen and any(m.type == "heartbeat" for m in self.config.monitors):
+            s = self.config.settings
+            self.listener = Listener(s.listen_host, s.listen_port, self.heartbeat)
+            await self.listener.start()
+        now = loop.time()
+        for r in self.runtimes:
+            # Spread first runs across the interval so checks never come in waves.
+            self._push(now + random.uniform(0, min(r.monitor.interval, 60.0)), r)
+        self._main = [
+            asyncio.create_task(self._schedule_loop(), name="scheduler"),
+            asyncio.create_task(self._housekeeping(), name="housekeeping"),
+        ]
+        log.info("%s", self.summary())
+
+    def summary(self) -> str:
+        types: dict[str, int] = {}
+        for m in self.config.monitors:
+            types[m.type] = types.get(m.type, 0) + 1
+        kinds = ", ".join(f"{n} {t}" for t, n in sorted(types.items()))
+        parts = [
+            f"statuscat engine {__version__} started: {len(self.runtimes)} monitors ({kinds})",
+            f"config {self.config.source}",
+            f"database {self.db_path}",
+        ]
+        if self.listener is not None:
+            parts.append(f"heartbeats on http://{self.listener.host}:{self.listener.port}/ping/ID")
+        parts.append(f"pid {os.getpid()}")
+        return "; ".join(parts)
+
+    async def stop(self) -> None:
+        """Stop probing, write everything pending and close. Safe to call twice."""
+        if self._stopping:
+            return
+        self._stopping = True
+        for t in [*self._main, *self._tasks]:
+            t.cancel()
+        await asyncio.gather(*self._main, *self._tasks, return_exceptions=True)
+        if self.listener is not None:
+            await self.listener.stop()
+        await self.probes.aclose()
+        if self.store is not None:
+            await self.store.end_run(self._run_id, self.clock.time())
+            await self.store.close()
+        log.info("statuscat engine stopped after %d checks", self.checks_done)
+
+    # -- scheduling ------------------------------------------------------------
+
+    def _push(self, due: float, r: Runtime) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (due, self._seq, r.index, r.generation))
+        if self._heap[0][1] == self._seq:
+            self._wake.set()  # the new entry is now the earliest
+
+    async def _schedule_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        heap = self._heap
+        while True:
+            if not heap:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            due = heap[0][0]
+            delay = due - loop.time()
+            if delay > 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), delay)
+                except TimeoutError:
+                    pass
+                continue
+            _, _, index, generation = heapq.heappop(heap)
+            r = self.runtimes[index]
+            if generation != r.generation:
+                continue  # superseded by a newer entry for the same monitor
+            task = asyncio.create_task(self._check(r, due))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def poke(self, monitor_id: str) -> None:
+        """Check a monitor now (e.g. a heartbeat just arrived)."""
+        r = self.by_id[monitor_id]
+        if r.running:
+            return  # the running check will see the new facts
+        r.generation += 1
+        self._push(asyncio.get_running_loop().time(), r)
+
+    # -- checking --------------------------------------------------------------
+
+    async def _check(self, r: Runtime, due: float) -> None:
+        loop = asyncio.get_running_loop()
+        m = r.monitor
+        async with self._sem:
+            started = loop.time()
+            wall = self.clock.time()
+            r.running = True
+            try:
+                result = await self._probe(m, r, wall)
+            finally:
+                r.running = False
+        self.lateness.add(started - due)
+        self.checks_done += 1
+        self._record(r, wall, result, started - due)
+        machine = r.machine
+        if machine.confirming:
+            self._push(loop.time() + m.confirm.retry_interval, r)
+        else:
+            self._push(max(due + m.interval, loop.time()), r)
+
+    async def _probe(self, m: Monitor, r: Runtime, wall: float) -> CheckResult:
+        if m.type == "heartbeat":
+            return evaluate_heartbeat(
+                now=wall,
+                started=self.started_at,
+                last_beat=r.beat_at,
+                last_fail=r.fail_at,
+                every=m.every or m.interval,
+                grace=m.grace,
+            )
+        try:
+            async with asyncio.timeout(min(m.timeout, m.interval) + DEADLINE_SLACK):
+                return await run_probe(m, self.probes)
+        except TimeoutError:
+            return CheckResult(Outcome.FAIL, None, f"timed out after {m.timeout:g}s")
+        except Exception as exc:  # a probe bug must not stop the engine
+            log.exception("probe for %s failed unexpectedly", m.id)
+            return CheckResult(Outcome.FAIL, None, f"probe error: {type(exc).__name__}")
+
+    def _record(self, r: Runtime, wall: float, result: CheckResult, lateness: float) -> None:
+        m = r.monitor
+        machine = r.machine
+        window = self.calendar.active(m.id, wall) if self.calendar.by_monitor else None
+        suppressed_by = None
+        for dep in r.dependencies:
+            if dep.machine.settled is MonitorState.DOWN:
+                suppressed_by = dep.monitor.id
+                break
+        tr = machine.observe(
+            result.outcome,
+            wall,
+            result.reason,
+            in_maintenance=window is not None,
+            suppressed_by=suppressed_by,
+        )
+        r.last = result
+        r.last_at = wall
+        span = m.confirm.retry_interval if machine.confirming else m.interval
+        state = machine.state
+        reason = None if result.outcome is Outcome.OK else result.reason
+        assert self.store is not None
+        self.store.submit_result(
+            ResultRow(
+                r.db_id, wall, result.outcome, state, result.latency, lateness, span, reason
+            ),
+            (int(state), machine.since, wall, result.latency, result.reason),
+        )
+        if tr is not None:
+            self._transition(r, tr)
+
+    def _transition(self, r: Runtime, tr: Transition) -> None:
+        assert self.store is not None
+        self.store.submit_transition(
+            TransitionRow(
+                r.db_id, tr.at, tr.old, tr.new, tr.reason, tr.confirmed, tr.suppressed_by
+            )
+        )
+        if tr.confirmed:
+            note = f" [suppressed: {tr.suppressed_by}]" if tr.suppressed_by else ""
+            log.info("%s %s → %s: %s%s", r.monitor.id, tr.old.name, tr.new.name, tr.reason, note)
+        else:
+            log.debug("%s %s → %s: %s", r.monitor.id, tr.old.name, tr.new.name, tr.reason)
+        for listener in self.listeners:
+            listener(r.monitor, tr)
+
+    # -- heartbeats ------------------------------------------------------------
+
+    def heartbeat(self, monitor_id: str, failed: bool) -> bool:
+        """Record a beat (or a reported failure); False if no such heartbeat monitor."""
+        r = self.by_id.get(monitor_id)
+        if r is None or r.monitor.type != "heartbeat":
+            return False
+        now = self.clock.time()
+        if failed:
+            r.fail_at = now
+        else:
+            r.beat_at = now
+        self.poke(monitor_id)
+        return True
+
+    # -- housekeeping ----------------------------------------------------------
+
+    async def _housekeeping(self) -> None:
+        assert self.store is not None
+        since_prune = PRUNE_EVERY
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_EVERY)
+            now = self.clock.time()
+            try:
+                await self.store.touch_run(self._run_id, now)
+                since_prune += HOUSEKEEPING_EVERY
+                if since_prune >= PRUNE_EVERY:
+                    since_prune = 0.0
+                    while await self.store.prune(now) > 0:
+                        await asyncio.sleep(0.05)  # let result batches through
+            except Exception:
+                log.exception("housekeeping failed; will retry")
+
+    @property
+    def states(self) -> dict[str, MonitorState]:
+        return {r.monitor.id: r.machine.state for r in self.runtimes}
+
+
+def _restore(machine: MonitorMachine, state: MonitorState, since: float | None) -> None:
+    """Carry a settled state over a restart, so a known outage is not news again."""
+    if state in (MonitorState.UP, MonitorState.DEGRADED, MonitorState.DOWN):
+        machine.restore(state, since)
