@@ -1,14 +1,13 @@
 """A fast loopback HTTP target for benchmarks, run as its own process.
 
-Usage: python benchmarks/target_server.py PORT_FILE
-Writes the port it listens on into PORT_FILE, then serves until killed.
+Usage: python benchmarks/target_server.py
+Prints the port it listens on as its first line, then serves until killed.
 Every path answers 200 with a small body; paths starting /hang never answer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
@@ -31,14 +30,13 @@ class Target(asyncio.Protocol):
             self.transport.write(RESPONSE)
 
 
-async def main(port_file: str) -> None:
+async def main() -> None:
     loop = asyncio.get_running_loop()
     server = await loop.create_server(Target, "127.0.0.1", 0, backlog=4096)
     port = server.sockets[0].getsockname()[1]
-    with open(port_file, "w", encoding="utf-8") as f:
-        f.write(str(port))
+    print(port, flush=True)
     await server.serve_forever()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main())

@@ -49,9 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on a built-in demo: local targets that fail and recover; no network needed",
     )
     run = sub.add_parser("run", parents=[common], help="run the engine")
-    run.add_argument(
-        "--headless", action="store_true", help="the engine alone, logging to stdout"
-    )
+    run.add_argument("--headless", action="store_true", help="the engine alone, logging to stdout")
     sub.add_parser("check", parents=[common], help="validate the config (exit 0, or 2)")
     return parser
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,7 @@ import httpx
 from statuscat_tui.core.model import Config, Confirm, Monitor, Settings
 from statuscat_tui.core.states import MonitorState as S
 from statuscat_tui.engine.engine import Engine
+from tests.support.wait import wait_for
 
 
 def free_port() -> int:
@@ -36,12 +36,6 @@ def heartbeat_config(port: int) -> Config:
         grace=0.2,
     )
     return Config(monitors=(hb,), settings=Settings(listen=f"127.0.0.1:{port}"))
-
-
-async def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not cond():
-            await asyncio.sleep(0.02)
 
 
 async def test_heartbeat_silence_is_down_and_a_beat_recovers(tmp_path: Path) -> None:

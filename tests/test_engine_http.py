@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 from statuscat_tui.core.model import Config, Confirm, Expect, Maintenance, Monitor, Settings
 from statuscat_tui.core.states import MonitorState as S
 from statuscat_tui.engine.engine import Engine
 from tests.support.httpserver import HTTPTestServer
+from tests.support.wait import wait_for
 
 
 def http_monitor(mid: str, url: str, **kw: object) -> Monitor:
@@ -21,12 +21,6 @@ def http_monitor(mid: str, url: str, **kw: object) -> Monitor:
     }
     base.update(kw)
     return Monitor(id=mid, name=mid, type="http", url=url, **base)  # type: ignore[arg-type]
-
-
-async def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not cond():
-            await asyncio.sleep(0.01)
 
 
 async def test_failure_confirmed_by_retries_then_recovery(

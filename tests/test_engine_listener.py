@@ -34,7 +34,7 @@ async def test_garbage_and_silent_clients_do_not_hold_it() -> None:
     listener = Listener("127.0.0.1", 0, lambda m, f: True)
     await listener.start()
     # A client that sends junk gets 400; one that sends nothing does not block others.
-    silent_r, silent_w = await asyncio.open_connection("127.0.0.1", listener.port)
+    _, silent_w = await asyncio.open_connection("127.0.0.1", listener.port)
     r, w = await asyncio.open_connection("127.0.0.1", listener.port)
     w.write(b"\x00\x01garbage\r\n\r\n")
     reply = await asyncio.wait_for(r.read(), 2)

@@ -8,6 +8,7 @@ more per check than ten. First runs are spread across each interval.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 import os
@@ -141,7 +142,9 @@ class Engine:
             snap = snapshots.get(r.monitor.id)
             if snap is not None:
                 _restore(r.machine, MonitorState(snap["state"]), snap["state_since"])
-        self._run_id = await self.store.begin_run(os.getpid(), socket.gethostname(), self.started_at)
+        self._run_id = await self.store.begin_run(
+            os.getpid(), socket.gethostname(), self.started_at
+        )
         if self._listen and any(m.type == "heartbeat" for m in self.config.monitors):
             s = self.config.settings
             self.listener = Listener(s.listen_host, s.listen_port, self.heartbeat)
@@ -207,10 +210,8 @@ class Engine:
             delay = due - loop.time()
             if delay > 0:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)
-                except TimeoutError:
-                    pass
                 continue
             _, _, index, generation = heapq.heappop(heap)
             r = self.runtimes[index]
@@ -292,9 +293,7 @@ class Engine:
         reason = None if result.outcome is Outcome.OK else result.reason
         assert self.store is not None
         self.store.submit_result(
-            ResultRow(
-                r.db_id, wall, result.outcome, state, result.latency, lateness, span, reason
-            ),
+            ResultRow(r.db_id, wall, result.outcome, state, result.latency, lateness, span, reason),
             (int(state), machine.since, wall, result.latency, result.reason),
         )
         if tr is not None:
@@ -303,9 +302,7 @@ class Engine:
     def _transition(self, r: Runtime, tr: Transition) -> None:
         assert self.store is not None
         self.store.submit_transition(
-            TransitionRow(
-                r.db_id, tr.at, tr.old, tr.new, tr.reason, tr.confirmed, tr.suppressed_by
-            )
+            TransitionRow(r.db_id, tr.at, tr.old, tr.new, tr.reason, tr.confirmed, tr.suppressed_by)
         )
         if tr.confirmed:
             note = f" [suppressed: {tr.suppressed_by}]" if tr.suppressed_by else ""
@@ -343,8 +340,8 @@ class Engine:
                 since_prune += HOUSEKEEPING_EVERY
                 if since_prune >= PRUNE_EVERY:
                     since_prune = 0.0
-                    while await self.store.prune(now) > 0:
-                        await asyncio.sleep(0.05)  # let result batches through
+                    while await self.store.prune(now) > 0:  # noqa: ASYNC110 - chunked on purpose
+                        await asyncio.sleep(0.05)  # let result batches through between chunks
             except Exception:
                 log.exception("housekeeping failed; will retry")
 
