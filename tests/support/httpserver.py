@@ -17,7 +17,8 @@ Behaviours: ``normal`` (status line, headers, body), ``hang`` (read the request,
 never answer), ``headers_then_hang`` (send headers promising a body, then
 nothing), ``trickle`` (headers, then the body one byte per ``trickle_interval``),
 ``trickle_headers`` (the whole response, headers included, one byte at a time),
-``garbage`` (``garbage\\r\\n`` then close), ``close`` (close without answering).
+``garbage`` (``garbage\\r\\n`` then close), ``raw`` (``body`` verbatim, no status line or
+headers, then close), ``close`` (close without answering).
 ``body_size`` sends that many bytes generated on the fly (``b"x"…``).
 Unknown paths answer 404. Pass ``ssl_context`` for HTTPS.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json as jsonlib
 import ssl
 import threading
@@ -37,7 +39,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 Behaviour = Literal[
-    "normal", "hang", "headers_then_hang", "trickle", "trickle_headers", "garbage", "close"
+    "normal", "hang", "headers_then_hang", "trickle", "trickle_headers", "garbage", "raw", "close"
 ]
 CHUNK = 64 * 1024
 MAX_HEAD = 64 * 1024
@@ -151,7 +153,7 @@ class HTTPTestServer:
 
     def redirect_chain(self, paths: list[str], final_body: str = "ok") -> None:
         """``paths[0]`` → ``paths[1]`` → … → ``paths[-1]``, which answers 200."""
-        for here, there in zip(paths, paths[1:], strict=False):
+        for here, there in itertools.pairwise(paths):
             self.redirect(here, there)
         self.set(paths[-1], body=final_body)
 
@@ -207,6 +209,8 @@ class HTTPTestServer:
             tasks.add(task)
             try:
                 await self._connection(reader, writer)
+            except asyncio.CancelledError:
+                pass  # shutting down; asyncio would report the cancelled task as an error
             finally:
                 tasks.discard(task)
 
@@ -215,10 +219,16 @@ class HTTPTestServer:
         self._ready.set()
         await self._stop.wait()
         server.close()
-        for task in list(tasks):
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await server.wait_closed()
+        # Connections accepted just before close start their handler a little
+        # later; keep cancelling until none is left, or their sockets would leak.
+        while True:
+            await asyncio.sleep(0.01)
+            if not tasks:
+                break
+            for task in list(tasks):
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with self._lock:
@@ -253,8 +263,8 @@ class HTTPTestServer:
                 await _forever()
             case "close":
                 return False
-            case "garbage":
-                writer.write(b"garbage\r\n")
+            case "garbage" | "raw":
+                writer.write(b"garbage\r\n" if route.behaviour == "garbage" else route.body)
                 await writer.drain()
                 return False
         head = _head(route, size)

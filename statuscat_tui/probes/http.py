@@ -1,0 +1,324 @@
+"""HTTP(S) probe: one GET through the shared client, checked against ``monitor.expect``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from statuscat_tui.core.model import Monitor
+from statuscat_tui.core.results import CheckResult
+from statuscat_tui.probes._common import (
+    MAX_REASON,
+    describe_os_errors,
+    exception_chain,
+    fail,
+    fmt_seconds,
+    ok_or_slow,
+    one_line,
+    quote,
+    timed_out,
+    unexpected,
+)
+from statuscat_tui.probes.context import ProbeContext
+
+BODY_CAP = 1024 * 1024  # checks see the first 1 MiB; reading stops there
+SNIPPET = 120
+
+# What the request was doing when the deadline hit, keyed by httpcore trace event.
+_PHASES = {
+    "connection.connect_tcp.started": "connecting",
+    "connection.start_tls.started": "during TLS handshake",
+    "http11.send_request_headers.started": "sending request",
+    "http11.send_request_body.started": "sending request",
+    "http11.receive_response_headers.started": "(no response headers)",
+    "http2.send_request_headers.started": "sending request",
+    "http2.receive_response_headers.started": "(no response headers)",
+}
+_READING_BODY = "reading body"
+
+
+class _Phase:
+    """httpcore ``trace`` callback remembering the current phase, for timeout reasons."""
+
+    __slots__ = ("name",)
+
+    def __init__(self) -> None:
+        self.name = "(waiting for a free connection)"
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        phase = _PHASES.get(event)
+        if phase is not None:
+            self.name = phase
+
+
+async def probe_http(monitor: Monitor, ctx: ProbeContext) -> CheckResult:
+    """GET ``monitor.url`` and judge the answer; never raises (except on cancellation)."""
+    try:
+        result = await _probe(monitor, ctx)
+    except Exception as exc:
+        result = unexpected(exc)
+    secrets = _secrets(monitor)
+    return _scrub(result, secrets) if secrets else result
+
+
+async def _probe(monitor: Monitor, ctx: ProbeContext) -> CheckResult:
+    if not monitor.url:
+        return fail("no url configured")
+    try:
+        client = ctx.http_client(ca_file=monitor.ca_file, max_redirects=monitor.max_redirects)
+    except OSError as exc:
+        return fail(f"cannot load ca_file {quote(monitor.ca_file or '')}: {exc.strerror or exc}")
+    except ssl.SSLError as exc:
+        return fail(f"cannot load ca_file {quote(monitor.ca_file or '')}: {exc}")
+
+    phase = _Phase()
+    try:
+        request = client.build_request(
+            "GET", monitor.url, headers=monitor.headers, extensions={"trace": phase}
+        )
+    except httpx.InvalidURL as exc:
+        return fail(f"invalid URL: {exc}")
+    except (UnicodeError, ValueError, TypeError) as exc:
+        # The message would quote the offending header value, which may be a secret.
+        return fail(f"invalid URL or header value ({type(exc).__name__}; only ASCII is allowed)")
+    deadline = asyncio.timeout(monitor.timeout)
+    start = time.perf_counter()
+    try:
+        async with deadline:
+            response = await client.send(request, stream=True)
+            try:
+                phase.name = _READING_BODY
+                body, truncated = await _read_capped(response, need=_needs_body(monitor))
+            finally:
+                await response.aclose()
+    except TimeoutError as exc:
+        if deadline.expired():
+            where = phase.name
+            if where == "connecting":
+                where = f"connecting to {_host_of(monitor.url) or 'host'}"
+            return timed_out(monitor.timeout, where)
+        return _from_error(exc, monitor, None)  # an OS-level timeout, not ours
+    except httpx.TooManyRedirects:
+        return fail(f"too many redirects (>{monitor.max_redirects})")
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+        return _from_error(exc, monitor, time.perf_counter() - start)
+    latency = time.perf_counter() - start
+    return _judge(monitor, response, body, truncated, latency)
+
+
+def _needs_body(monitor: Monitor) -> bool:
+    return monitor.expect.body_contains is not None or bool(monitor.expect.json)
+
+
+async def _read_capped(response: httpx.Response, *, need: bool) -> tuple[bytes, bool]:
+    """Read the (decoded) body up to BODY_CAP; return it and whether it was cut.
+
+    Without body checks only the first bytes are kept, for a failure's snippet.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        if need or size < SNIPPET:
+            chunks.append(chunk if need else chunk[: SNIPPET - size])
+        size += len(chunk)
+        if size >= BODY_CAP:
+            # Stop here: closing the response drops the connection, so a huge or
+            # endless body costs at most a few socket buffers.
+            return b"".join(chunks)[:BODY_CAP], size > BODY_CAP or _more_to_come(response)
+    return b"".join(chunks), False
+
+
+def _more_to_come(response: httpx.Response) -> bool:
+    length = response.headers.get("content-length")
+    return length is None or not length.isdigit() or int(length) > BODY_CAP
+
+
+def _judge(
+    monitor: Monitor, response: httpx.Response, body: bytes, truncated: bool, latency: float
+) -> CheckResult:
+    expect = monitor.expect
+    status = response.status_code
+    details: dict[str, Any] = {
+        "status_code": status,
+        "final_url": _safe_url(response.url),
+        "bytes_read": response.num_bytes_downloaded,
+        "redirects": len(response.history),
+    }
+    if truncated:
+        details["truncated"] = True
+    code_text = f"{status} {_phrase(response)}".rstrip()
+    status_text = f"HTTP {code_text}"
+
+    if expect.status:
+        if status not in expect.status:
+            wanted = " or ".join(str(s) for s in expect.status)
+            return _fail_with_body(
+                f"expected status {wanted}, got {code_text}", latency, details, body
+            )
+    elif not 200 <= status < 400:
+        return _fail_with_body(status_text, latency, details, body)
+
+    if expect.body_contains is not None:
+        text = _decode(body, response)
+        if expect.body_contains not in text:
+            where = " (in the first 1 MiB)" if truncated else ""
+            return _fail_with_body(
+                f"body does not contain {quote(expect.body_contains)}{where}",
+                latency,
+                details,
+                body,
+            )
+
+    if expect.json:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            cut = " (cut at 1 MiB)" if truncated else ""
+            return _fail_with_body(f"body is not JSON{cut}", latency, details, body)
+        for path, expected in expect.json:
+            found, actual = _lookup(document, path)
+            if not found:
+                return fail(f"json {path}: not found", latency, **details)
+            if not _json_equal(actual, expected):
+                return fail(
+                    f"json {path}: expected {_short(expected)}, got {_short(actual)}",
+                    latency,
+                    **details,
+                )
+
+    return ok_or_slow(
+        f"{status_text} in {fmt_seconds(latency)}", latency, expect.max_response_time, **details
+    )
+
+
+def _fail_with_body(
+    reason: str, latency: float, details: dict[str, Any], body: bytes
+) -> CheckResult:
+    if body:
+        details["body_snippet"] = one_line(body[:SNIPPET].decode("utf-8", "replace"), SNIPPET)
+    return fail(reason, latency, **details)
+
+
+def _phrase(response: httpx.Response) -> str:
+    phrase = response.reason_phrase
+    if not phrase:
+        try:
+            phrase = HTTPStatus(response.status_code).phrase
+        except ValueError:
+            phrase = ""
+    return one_line(phrase, 60)
+
+
+def _decode(body: bytes, response: httpx.Response) -> str:
+    try:
+        return body.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", errors="replace")
+
+
+def _lookup(document: Any, path: str) -> tuple[bool, Any]:
+    """Follow ``a.b.0.c`` through dicts and lists; (False, None) when a step is missing."""
+    current = document
+    for part in path.split("."):
+        if isinstance(current, dict):
+            if part not in current:
+                return False, None
+            current = current[part]
+        elif isinstance(current, list):
+            try:
+                current = current[int(part)]
+            except (ValueError, IndexError):
+                return False, None
+        else:
+            return False, None
+    return True, current
+
+
+def _json_equal(actual: Any, expected: Any) -> bool:
+    # In Python True == 1; in a health check `ok: true` must not match `ok: 1`.
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return type(actual) is type(expected) and actual == expected
+    return bool(actual == expected)
+
+
+def _short(value: Any) -> str:
+    return one_line(repr(value), 60)
+
+
+def _safe_url(url: httpx.URL) -> str:
+    """The URL without userinfo, query or fragment: those may carry secrets."""
+    port = f":{url.port}" if url.port is not None else ""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{url.scheme}://{host}{port}{url.path}"
+
+
+def _from_error(exc: BaseException, monitor: Monitor, latency: float | None) -> CheckResult:
+    host = _host_of(monitor.url or "")
+    chain = list(exception_chain(exc))
+    reason = describe_os_errors(chain, host)
+    if reason is not None:
+        return fail(reason)
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return fail(f"invalid URL: {exc}")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        message = str(exc)
+        if message.startswith("Server disconnected without sending a response"):
+            return fail("server closed the connection without a response", latency)
+        if "complete message body" in message:  # h11: fewer bytes than Content-Length
+            detail = message.partition("body")[2].strip(" ()")
+            return fail(f"server closed the connection mid-body ({detail})", latency)
+        return fail(f"invalid HTTP response: {message}", latency)
+    if isinstance(exc, httpx.LocalProtocolError):
+        # h11 quotes the offending header in its message; it may be a secret.
+        return fail("invalid request: a header name or value has characters HTTP forbids")
+    if isinstance(exc, httpx.DecodingError):
+        return fail(f"cannot decode body: {exc}", latency)
+    if isinstance(exc, httpx.ReadError):
+        return fail(f"connection lost while reading: {str(exc) or type(exc).__name__}", latency)
+    if isinstance(exc, httpx.HTTPError):
+        message = str(exc) or type(exc).__name__
+        return fail(f"{type(exc).__name__}: {message}", latency)
+    return unexpected(exc, latency)
+
+
+def _host_of(url: str) -> str | None:
+    try:
+        return httpx.URL(url).host or None
+    except Exception:
+        return None
+
+
+def _secrets(monitor: Monitor) -> list[str]:
+    """Configured values that must never show in a reason: header values, URL credentials."""
+    found = [value for _, value in monitor.headers if len(value) >= 4]
+    url = monitor.url or ""
+    if "@" in url or "?" in url:
+        try:
+            parsed = httpx.URL(url)
+        except Exception:
+            return found
+        if parsed.password:
+            found.append(parsed.password)
+        found.extend(v for _, v in parse_qsl(parsed.query.decode(), keep_blank_values=False))
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+def _scrub(result: CheckResult, secrets: list[str]) -> CheckResult:
+    def clean(text: str) -> str:
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    details = {k: clean(v) if isinstance(v, str) else v for k, v in result.details.items()}
+    reason = one_line(clean(result.reason), MAX_REASON)
+    if reason == result.reason and details == result.details:
+        return result
+    return CheckResult(result.outcome, result.latency, reason, details)

@@ -1,0 +1,51 @@
+"""Shared fixtures: loopback servers and a probe context."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from statuscat_tui.probes import ProbeContext
+from tests.support.dnsserver import DNSTestServer
+from tests.support.httpserver import HTTPTestServer
+from tests.support.tlsserver import TLSServers
+
+
+@pytest.fixture
+def http_server() -> Iterator[HTTPTestServer]:
+    """A fresh HTTP server on 127.0.0.1; configure paths with ``http_server.set(...)``."""
+    with HTTPTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def dns_server() -> Iterator[DNSTestServer]:
+    """A DNS server on 127.0.0.1:random-port; use ``dns_server.nameserver`` in monitors."""
+    with DNSTestServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def tls_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TLSServers]:
+    """HTTPS servers with valid, expiring, expired, wrong-host and self-signed certs."""
+    directory: Path = tmp_path_factory.mktemp("tls")
+    with TLSServers(directory) as servers:
+        yield servers
+
+
+@pytest.fixture
+async def probe_ctx() -> AsyncIterator[ProbeContext]:
+    async with ProbeContext() as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
