@@ -54,4 +54,8 @@ def test_heartbeat_silence_and_failure() -> None:
     assert r.outcome is Outcome.FAIL and r.reason.startswith("no heartbeat for 1m40s")
     r = evaluate_heartbeat(now=120, last_beat=100, last_fail=110, **kw)
     assert r.outcome is Outcome.FAIL and r.reason == "job reported failure 10s ago"
-    assert evaluate_heartbeat(now=130, last_beat=120, last_fail=110, **kw).ok
+    r = evaluate_heartbeat(now=130, last_beat=120, last_fail=110, **kw)
+    assert r.ok and r.reason == "last heartbeat 10s ago"
+    assert evaluate_heartbeat(now=120.4, last_beat=120, last_fail=None, **kw).reason == (
+        "heartbeat received just now"
+    )

@@ -39,4 +39,6 @@ def evaluate_heartbeat(
             f"no heartbeat for {format_duration(round(silence))} "
             f"(expected every {format_duration(every)} + {format_duration(grace)} grace)",
         )
+    if silence < 1:
+        return CheckResult(Outcome.OK, None, "heartbeat received just now")
     return CheckResult(Outcome.OK, None, f"last heartbeat {format_duration(round(silence))} ago")
