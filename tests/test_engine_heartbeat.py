@@ -85,3 +85,31 @@ async def test_state_survives_restart_without_new_transition(tmp_path: Path) -> 
     downs = con.execute("SELECT count(*) FROM transitions WHERE new = ?", (int(S.DOWN),))
     assert downs.fetchone()[0] == 1
     assert con.execute("SELECT count(*) FROM engine_runs").fetchone()[0] == 2
+
+
+async def test_silence_is_noticed_at_the_deadline_not_the_next_interval(tmp_path: Path) -> None:
+    port = free_port()
+    hb = Monitor(
+        id="job",
+        name="Job",
+        type="heartbeat",
+        interval=30.0,
+        timeout=1.0,
+        confirm=Confirm(failures=1, retry_interval=0.1, successes=1),
+        every=0.4,
+        grace=0.1,
+    )
+    engine = Engine(
+        Config(monitors=(hb,), settings=Settings(listen=f"127.0.0.1:{port}")), tmp_path / "sc.db"
+    )
+    await engine.start()
+    try:
+        async with httpx.AsyncClient() as c:
+            await c.post(f"http://127.0.0.1:{port}/ping/job")
+        await wait_for(lambda: engine.states["job"] is S.UP, 1)
+        t0 = asyncio.get_running_loop().time()
+        await wait_for(lambda: engine.states["job"] is S.DOWN, 2)
+        # Due 0.5 s after the beat; the 30 s interval does not delay it.
+        assert asyncio.get_running_loop().time() - t0 < 0.9
+    finally:
+        await engine.stop()

@@ -245,11 +245,19 @@ class Engine:
         self.lateness.add(started - due)
         self.checks_done += 1
         self._record(r, wall, result, started - due)
-        machine = r.machine
-        if machine.confirming:
-            self._push(loop.time() + m.confirm.retry_interval, r)
-        else:
-            self._push(max(due + m.interval, loop.time()), r)
+        now = loop.time()
+        if r.machine.confirming:
+            self._push(now + m.confirm.retry_interval, r)
+            return
+        due_next = max(due + m.interval, now)
+        if m.type == "heartbeat":
+            # Look again the moment silence would pass the deadline, not up to a
+            # whole interval later.
+            base = r.beat_at if r.beat_at is not None else self.started_at
+            left = base + (m.every or m.interval) + m.grace - self.clock.time()
+            if left > 0:
+                due_next = min(due_next, now + left + 0.01)
+        self._push(due_next, r)
 
     async def _probe(self, m: Monitor, r: Runtime, wall: float) -> CheckResult:
         if m.type == "heartbeat":
