@@ -72,6 +72,7 @@ async def engine_run(
         "within_1s": lat.share_within(1.0) * 100,
     }
     await engine.stop()
+    stats["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return stats
 
 
@@ -145,6 +146,7 @@ def main() -> None:
     print(f"  bare httpx, same pacing {per_paced:.3f} ms/req  ratio {per_probe / per_paced:.2f}x")
     print(f"  bare httpx, back to back {per_burst:.3f} ms/req  ratio {per_probe / per_burst:.2f}x")
     print(f"  database                {s['db_mb']:.1f} MB")
+    print(f"  peak RSS (whole run)    {s['rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":
