@@ -88,6 +88,18 @@ def test_no_config_anywhere_is_a_clear_error(tmp_path: Path) -> None:
     assert "no config found" in out.stderr
 
 
+def spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start ``statuscat ARGS`` with stdout and stderr merged into one text pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "statuscat_tui.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
 class Lines:
     """Read a child's stdout line by line with a deadline."""
 
@@ -124,24 +136,7 @@ def test_headless_engine_confirms_down_and_up_and_stops_on_sigterm(
         f"  - id: api\n    url: {http_server.url('/health')}\n"
     )
     db = tmp_path / "sc.db"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "statuscat_tui.cli",
-            "run",
-            "--headless",
-            "-c",
-            str(cfg),
-            "--db",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=clean_env(tmp_path),
-        cwd=ROOT,
-    )
+    proc = spawn("run", "--headless", "-c", str(cfg), "--db", str(db), env=clean_env(tmp_path))
     out = Lines(proc)
     try:
         summary = out.until("started:")
@@ -173,30 +168,11 @@ def test_second_engine_on_same_database_is_refused(
     cfg = tmp_path / "statuscat.yml"
     cfg.write_text(f"monitors:\n  - id: api\n    url: {http_server.url('/')}\n")
     db = tmp_path / "sc.db"
-    args = [
-        sys.executable,
-        "-m",
-        "statuscat_tui.cli",
-        "run",
-        "--headless",
-        "-c",
-        str(cfg),
-        "--db",
-        str(db),
-    ]
-    first = subprocess.Popen(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=clean_env(tmp_path),
-        cwd=ROOT,
-    )
+    args = ("run", "--headless", "-c", str(cfg), "--db", str(db))
+    first = spawn(*args, env=clean_env(tmp_path))
     try:
         Lines(first).until("started:")
-        second = subprocess.run(
-            args, capture_output=True, text=True, timeout=30, env=clean_env(tmp_path), cwd=ROOT
-        )
+        second = statuscat(*args, env=clean_env(tmp_path))
         assert second.returncode == 1
         assert "another StatusCat engine is running on this database (pid" in second.stdout
     finally:
@@ -215,25 +191,8 @@ def test_secrets_never_reach_the_log(http_server: HTTPTestServer, tmp_path: Path
         "    headers: {Authorization: 'Bearer ${API_KEY}'}\n"
     )
     env = clean_env(tmp_path) | {"API_KEY": secret}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "statuscat_tui.cli",
-            "run",
-            "--headless",
-            "-v",
-            "-c",
-            str(cfg),
-            "--db",
-            str(tmp_path / "sc.db"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    db = str(tmp_path / "sc.db")
+    proc = spawn("run", "--headless", "-v", "-c", str(cfg), "--db", db, env=env)
     out = Lines(proc)
     try:
         out.until("→ DOWN")
