@@ -9,16 +9,20 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from statuscat_tui import __version__
-from statuscat_tui.config import ConfigError, default_database_path, find_config_path, load_config
+from statuscat_tui.commands.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandError,
+    database_path,
+    load,
+)
 from statuscat_tui.core.model import Config
 
 log = logging.getLogger("statuscat")
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2  # also: the config is invalid
 STOP_DEADLINE = 5.0
 
 
@@ -42,68 +46,56 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"statuscat {__version__}")
+    parser.set_defaults(func=cmd_run)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser(
+    demo = sub.add_parser(
         "demo",
         parents=[common],
         help="run on a built-in demo: local targets that fail and recover; no network needed",
     )
+    demo.set_defaults(func=cmd_demo)
     run = sub.add_parser("run", parents=[common], help="run the engine")
     run.add_argument("--headless", action="store_true", help="the engine alone, logging to stdout")
-    sub.add_parser("check", parents=[common], help="validate the config (exit 0, or 2)")
+    run.set_defaults(func=cmd_run)
+    check = sub.add_parser("check", parents=[common], help="validate the config (exit 0, or 2)")
+    check.set_defaults(func=cmd_check)
+    for module in _command_modules():
+        module.register(sub, common)
     return parser
+
+
+def _command_modules() -> list[ModuleType]:
+    from statuscat_tui.commands import oncall
+
+    return [oncall]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = args.command
-    if command == "check":
-        return cmd_check(args)
-    if command == "demo":
-        from statuscat_tui.demo import run_demo
-
-        return run_demo(verbose=getattr(args, "verbose", False))
-    # `statuscat` alone opens the dashboard; until it exists, it runs the
-    # engine in the foreground like `run --headless`.
-    return cmd_run(args)
-
-
-def _load(args: argparse.Namespace) -> tuple[Config | None, int]:
-    path = find_config_path(getattr(args, "config", None))
-    if path is None:
-        print(
-            "statuscat: no config found: give -c FILE, or create ./statuscat.yml or "
-            "~/.config/statuscat/config.yml (see sample_config.yml)",
-            file=sys.stderr,
-        )
-        return None, EXIT_USAGE
     try:
-        return load_config(path), EXIT_OK
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        n = len(exc.issues)
-        print(f"statuscat: {n} problem{'s' * (n != 1)} in {path}", file=sys.stderr)
-        return None, EXIT_USAGE
+        code: int = args.func(args)
+    except CommandError as exc:
+        print(f"statuscat: {exc}", file=sys.stderr)
+        return exc.code
+    return code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from statuscat_tui.demo import run_demo
+
+    return run_demo(verbose=getattr(args, "verbose", False))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    config, code = _load(args)
-    if config is None:
-        return code
+    config = load(args)
     n = len(config.monitors)
     print(f"{config.source}: ok ({n} monitor{'s' * (n != 1)})")
     return EXIT_OK
 
 
-def database_path(args: argparse.Namespace, config: Config) -> Path:
-    db = getattr(args, "db", None) or config.settings.database
-    return Path(db).expanduser() if db else default_database_path()
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    config, code = _load(args)
-    if config is None:
-        return code
+    """`statuscat run --headless`; `statuscat` alone until the dashboard exists."""
+    config = load(args)
     from statuscat_tui.engine.logs import setup_logging
 
     setup_logging(config.secrets, verbose=getattr(args, "verbose", False))
