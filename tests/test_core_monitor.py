@@ -33,7 +33,7 @@ def test_first_ok_is_up_and_failures_confirm_down() -> None:
     assert m.confirming
     assert confirmed(trs) == [(S.UNKNOWN, S.UP)]
     tr = m.observe(FAIL, 2000.0, "HTTP 500")
-    assert tr == Transition("api", 2000.0, S.PENDING, S.DOWN, "HTTP 500", True, None)
+    assert tr == Transition("api", 2000.0, S.PENDING, S.DOWN, "HTTP 500", True, None, 1001.0)
     assert m.state is S.DOWN and not m.confirming
 
 

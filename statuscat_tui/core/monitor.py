@@ -42,6 +42,7 @@ class Transition:
     reason: str
     confirmed: bool
     suppressed_by: str | None = None
+    failing_since: float | None = None  # first failed check of the current outage
 
 
 class MonitorMachine:
@@ -52,6 +53,7 @@ class MonitorMachine:
         "_pass_streak",
         "_shown",
         "bad_streak",
+        "fail_since",
         "confirm",
         "fail_streak",
         "maintenance",
@@ -71,6 +73,7 @@ class MonitorMachine:
         self.maintenance = False
         self._shown = MonitorState.UNKNOWN
         self.since: float | None = None  # when the shown state began
+        self.fail_since: float | None = None  # first FAIL of the current failure streak
 
     @property
     def state(self) -> MonitorState:
@@ -140,6 +143,8 @@ class MonitorMachine:
             self._pass_streak += 1
             self._ok_streak = 0
         else:
+            if self.fail_streak == 0 and self.settled is not MonitorState.DOWN:
+                self.fail_since = at
             self.fail_streak += 1
             self.bad_streak += 1
             self._pass_streak = 0
@@ -185,4 +190,7 @@ class MonitorMachine:
             suppressed_by = "maintenance"
         elif new is not MonitorState.DOWN:
             suppressed_by = None
-        return Transition(self.monitor_id, at, old, new, reason, confirmed, suppressed_by)
+        failing_since = self.fail_since if new is MonitorState.DOWN else None
+        return Transition(
+            self.monitor_id, at, old, new, reason, confirmed, suppressed_by, failing_since
+        )

@@ -26,6 +26,7 @@ from statuscat_tui.core.monitor import MonitorMachine, Transition
 from statuscat_tui.core.results import CheckResult, Outcome
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.engine.clock import Clock, SystemClock
+from statuscat_tui.engine.incidents import IncidentService
 from statuscat_tui.engine.listener import Listener
 from statuscat_tui.probes import run_probe
 from statuscat_tui.probes.context import ProbeContext
@@ -34,6 +35,11 @@ from statuscat_tui.store.store import ResultRow, Store, TransitionRow
 log = logging.getLogger("statuscat.engine")
 
 HOUSEKEEPING_EVERY = 30.0
+# How often incidents, escalations and the outbox are looked at. Actions from
+# other processes (a CLI ack) are committed to the database and seen here.
+RESPONDER_TICK = 0.2
+READY_CHECK_EVERY = 5.0
+DELIVERY_TIMEOUT = 30.0
 PRUNE_EVERY = 600.0
 # A probe that overruns its own timeout by this much is abandoned by the runner.
 DEADLINE_SLACK = 1.0
@@ -124,6 +130,9 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._main: list[asyncio.Task[None]] = []
         self._run_id = 0
+        self.incidents: IncidentService | None = None
+        self._monitor_events: list[tuple[Monitor, Transition]] = []
+        self._responder_wake = asyncio.Event()
         self.started_at = 0.0
         self._stopping = False
 
@@ -142,6 +151,10 @@ class Engine:
             snap = snapshots.get(r.monitor.id)
             if snap is not None:
                 _restore(r.machine, MonitorState(snap["state"]), snap["state_since"])
+        self.incidents = IncidentService(self.store, self.config, self.clock)
+        requeued = await self.incidents.requeue_interrupted()
+        if requeued:
+            log.warning("%d pages were being sent when the engine stopped; sending again", requeued)
         self._run_id = await self.store.begin_run(
             os.getpid(), socket.gethostname(), self.started_at
         )
@@ -156,6 +169,7 @@ class Engine:
         self._main = [
             asyncio.create_task(self._schedule_loop(), name="scheduler"),
             asyncio.create_task(self._housekeeping(), name="housekeeping"),
+            asyncio.create_task(self._responder(), name="responder"),
         ]
         log.info("%s", self.summary())
 
@@ -317,8 +331,81 @@ class Engine:
             log.info("%s %s → %s: %s%s", r.monitor.id, tr.old.name, tr.new.name, tr.reason, note)
         else:
             log.debug("%s %s → %s: %s", r.monitor.id, tr.old.name, tr.new.name, tr.reason)
+        if (
+            tr.confirmed
+            and tr.suppressed_by != "maintenance"
+            and (tr.new is MonitorState.DOWN or tr.old is MonitorState.DOWN)
+        ):
+            self._monitor_events.append((r.monitor, tr))
+            self._responder_wake.set()
         for listener in self.listeners:
             listener(r.monitor, tr)
+
+    # -- incidents, escalation, paging ------------------------------------------
+
+    async def _responder(self) -> None:
+        """Turn confirmed outages into incidents, run escalations, deliver the outbox."""
+        assert self.incidents is not None
+        service = self.incidents
+        loop = asyncio.get_running_loop()
+        next_ready_check = 0.0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._responder_wake.wait(), RESPONDER_TICK)
+            self._responder_wake.clear()
+            try:
+                events, self._monitor_events = self._monitor_events, []
+                for monitor, tr in events:
+                    await self._on_outage_change(service, monitor, tr)
+                await service.escalate_due()
+                for row in await service.claim_due():
+                    task = asyncio.create_task(self._deliver(service, row))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                if loop.time() >= next_ready_check:
+                    next_ready_check = loop.time() + READY_CHECK_EVERY
+                    await service.check_ready()
+            except Exception:
+                log.exception("incident handling failed; will retry")
+
+    async def _on_outage_change(
+        self, service: IncidentService, monitor: Monitor, tr: Transition
+    ) -> None:
+        if tr.new is MonitorState.DOWN:
+            incident_id, what = await service.monitor_down(monitor.id, tr)
+            inc = await service.get(incident_id)
+            if what == "opened":
+                log.info("incident #%d opened: %s (%s)", inc.id, inc.title, inc.severity)
+            elif what == "reopened":
+                log.info("incident #%d reopened: %s failed again soon after", inc.id, monitor.id)
+            elif what == "joined":
+                log.info(
+                    "incident #%d: %s joined (%s is down)", inc.id, monitor.id, tr.suppressed_by
+                )
+        else:
+            await service.monitor_up(monitor.id, tr)
+
+    async def _deliver(self, service: IncidentService, row: dict[str, object]) -> None:
+        """Send one outbox row on its channel; one slow channel never holds another."""
+        from statuscat_tui.notify import Message, deliver
+
+        person = service.people.get(str(row["person"]))
+        channel = int(str(row["channel"]))
+        if person is None or channel >= len(person.notify):
+            ok, detail, retryable = False, "channel no longer configured", False
+        else:
+            result = await deliver(
+                person.notify[channel],
+                Message(str(row["title"]), str(row["body"]), str(row["kind"])),
+                timeout=DELIVERY_TIMEOUT,
+            )
+            ok, detail, retryable = result.ok, result.detail, result.retryable
+        what = f"{row['kind']} for #{row['incident']} to {row['person']} via {row['target']}"
+        if ok:
+            log.info("delivered %s", what)
+        else:
+            log.warning("could not deliver %s: %s", what, detail)
+        await service.record_delivery(row, ok, detail, retryable)
 
     # -- heartbeats ------------------------------------------------------------
 

@@ -90,4 +90,76 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+MIGRATIONS.append(
+    # 2: incidents, their monitors and timeline, escalation state, the page outbox.
+    """
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        components TEXT NOT NULL DEFAULT '[]',
+        state TEXT NOT NULL,
+        public_status TEXT NOT NULL,
+        owner TEXT,
+        started REAL NOT NULL,
+        detected REAL,
+        acknowledged REAL,
+        mitigated REAL,
+        resolved REAL,
+        ready_since REAL,
+        opened_by TEXT,
+        policy TEXT,
+        updated REAL NOT NULL
+    );
+    CREATE INDEX incidents_active ON incidents (state);
+    CREATE TABLE incident_monitors (
+        incident INTEGER NOT NULL REFERENCES incidents (id),
+        monitor TEXT NOT NULL,
+        joined REAL NOT NULL,
+        suppressed_by TEXT,
+        PRIMARY KEY (incident, monitor)
+    );
+    CREATE INDEX incident_monitors_by_monitor ON incident_monitors (monitor);
+    CREATE TABLE timeline (
+        id INTEGER PRIMARY KEY,
+        incident INTEGER NOT NULL REFERENCES incidents (id),
+        ts REAL NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT,
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX timeline_by_incident ON timeline (incident, id);
+    -- One row per incident whose escalation is still running; due is NULL when
+    -- the policy has run out. Deleted on acknowledge and resolve.
+    CREATE TABLE escalations (
+        incident INTEGER PRIMARY KEY REFERENCES incidents (id),
+        step INTEGER NOT NULL,
+        cycle INTEGER NOT NULL,
+        due REAL
+    );
+    -- Pages are written here first, then delivered with retries. The channel is
+    -- the index into the person's notify list (no secrets in the database);
+    -- target is its redacted label.
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        incident INTEGER NOT NULL REFERENCES incidents (id),
+        person TEXT NOT NULL,
+        channel INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created REAL NOT NULL,
+        next_attempt REAL NOT NULL,
+        give_up REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending',
+        last_error TEXT,
+        delivered REAL
+    );
+    CREATE INDEX outbox_pending ON outbox (status, next_attempt);
+    CREATE INDEX outbox_by_incident ON outbox (incident);
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,6 +265,27 @@ class Store:
             await db.execute("ROLLBACK")
             raise
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction on the writer connection (BEGIN IMMEDIATE … COMMIT).
+
+        Committed before the caller goes on, so an action is durable before
+        anything shows it as done; an exception rolls everything back.
+        """
+        async with self._lock:
+            db = self._db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            await db.execute("COMMIT")
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        return self._reader
+
     # -- monitors --------------------------------------------------------------
 
     async def register_monitors(
@@ -433,6 +454,12 @@ async def _configure(db: aiosqlite.Connection) -> None:
     await db.execute("PRAGMA busy_timeout = 5000")
 
 
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (comments dropped first)."""
+    code = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
+    return [part.strip() for part in code.split(";") if part.strip()]
+
+
 async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
     async with db.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()
@@ -445,9 +472,8 @@ async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         await db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in script.split(";"):
-                if statement.strip():
-                    await db.execute(statement)
+            for statement in _statements(script):
+                await db.execute(statement)
             await db.execute(f"PRAGMA user_version = {number}")
             await db.execute("COMMIT")
         except BaseException:

@@ -1,0 +1,772 @@
+"""Incidents in the database: every action is one transaction with its timeline and side effects.
+
+Used by the engine and by the CLI (another process on the same database). The
+rules live in ``core.incidents``; this module loads, applies, persists and
+does what follows from an action: acknowledging or resolving cancels queued
+pages and stops the escalation in the same transaction, so nothing is paged
+for the incident once the action is committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from statuscat_tui.core import escalation as esc
+from statuscat_tui.core.incidents import (
+    Event,
+    EventKind,
+    Incident,
+    IncidentError,
+    IncidentState,
+    PublicStatus,
+)
+from statuscat_tui.core.incidents import acknowledge as _ack
+from statuscat_tui.core.incidents import change_severity as _change_severity
+from statuscat_tui.core.incidents import post_update as _post_update
+from statuscat_tui.core.incidents import ready_to_resolve as _ready
+from statuscat_tui.core.incidents import reopen as _reopen
+from statuscat_tui.core.incidents import resolve as _resolve
+from statuscat_tui.core.incidents import set_owner as _set_owner
+from statuscat_tui.core.model import Config, Person
+from statuscat_tui.core.monitor import Transition
+from statuscat_tui.core.paging import FailingMonitor, page_text, resolved_text
+from statuscat_tui.core.states import MonitorState
+from statuscat_tui.engine.clock import Clock
+from statuscat_tui.store.store import Store
+
+REOPEN_WINDOW = 30 * 60.0
+RETRY_FIRST = 5.0
+RETRY_MAX = 300.0
+GIVE_UP_AFTER = 3600.0
+
+_COLS = (
+    "id, title, severity, components, state, public_status, owner, started, detected,"
+    " acknowledged, mitigated, resolved, ready_since, opened_by"
+)
+
+
+def _incident(row: Sequence[Any], monitors: list[str]) -> Incident:
+    return Incident(
+        id=int(row[0]),
+        title=row[1],
+        severity=row[2],
+        components=json.loads(row[3]),
+        state=IncidentState(row[4]),
+        public_status=PublicStatus(row[5]),
+        owner=row[6],
+        started=row[7],
+        detected=row[8],
+        acknowledged=row[9],
+        mitigated=row[10],
+        resolved=row[11],
+        ready_since=row[12],
+        opened_by=row[13],
+        monitors=monitors,
+    )
+
+
+async def _monitors_of(db: aiosqlite.Connection, incident_id: int) -> list[str]:
+    async with db.execute(
+        "SELECT monitor FROM incident_monitors WHERE incident = ? ORDER BY joined, monitor",
+        (incident_id,),
+    ) as cur:
+        return [str(r[0]) async for r in cur]
+
+
+async def load_incident(db: aiosqlite.Connection, incident_id: int) -> Incident:
+    async with db.execute(f"SELECT {_COLS} FROM incidents WHERE id = ?", (incident_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        raise IncidentError(f"no incident {incident_id}")
+    return _incident(row, await _monitors_of(db, incident_id))
+
+
+async def _save(db: aiosqlite.Connection, inc: Incident, now: float) -> None:
+    await db.execute(
+        "UPDATE incidents SET title = ?, severity = ?, components = ?, state = ?,"
+        " public_status = ?, owner = ?, detected = ?, acknowledged = ?, mitigated = ?,"
+        " resolved = ?, ready_since = ?, updated = ? WHERE id = ?",
+        (
+            inc.title,
+            inc.severity,
+            json.dumps(inc.components),
+            inc.state.value,
+            inc.public_status.value,
+            inc.owner,
+            inc.detected,
+            inc.acknowledged,
+            inc.mitigated,
+            inc.resolved,
+            inc.ready_since,
+            now,
+            inc.id,
+        ),
+    )
+
+
+async def _write_events(db: aiosqlite.Connection, incident_id: int, events: list[Event]) -> None:
+    await db.executemany(
+        "INSERT INTO timeline (incident, ts, kind, actor, data) VALUES (?,?,?,?,?)",
+        [
+            (incident_id, e.at, e.kind.value, e.actor, json.dumps(e.data, sort_keys=True))
+            for e in events
+        ],
+    )
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry number ``attempt`` (1-based): 5 s, 10 s, 20 s … capped at 5 min."""
+    return float(min(RETRY_MAX, RETRY_FIRST * 2 ** (attempt - 1)))
+
+
+class IncidentService:
+    """Incident actions against one database, for one config."""
+
+    def __init__(self, store: Store, config: Config, clock: Clock) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.people = {p.id: p for p in config.people}
+        self.schedules = {s.id: s for s in config.schedules}
+        self.policies = {p.id: p for p in config.escalation_policies}
+        self.monitors = {m.id: m for m in config.monitors}
+        self.tz = ZoneInfo(config.settings.timezone)
+
+    # -- helpers -----------------------------------------------------------------
+
+    def check_person(self, person: str) -> None:
+        if self.people and person not in self.people:
+            known = ", ".join(sorted(self.people))
+            raise IncidentError(f"unknown person {person!r} (known: {known})")
+
+    def _label(self, target: str) -> str:
+        from statuscat_tui.notify import describe_target
+
+        return describe_target(target)
+
+    async def _mutate(
+        self, incident_id: int, change: Callable[[Incident, float], list[Event]]
+    ) -> tuple[Incident, list[Event]]:
+        now = self.clock.time()
+        async with self.store.transaction() as db:
+            inc = await load_incident(db, incident_id)
+            before = inc.state
+            events = change(inc, now)
+            await _save(db, inc, now)
+            events += await self._follow_up(db, inc, before, events, now)
+            await _write_events(db, inc.id, events)
+        return inc, events
+
+    async def _follow_up(
+        self,
+        db: aiosqlite.Connection,
+        inc: Incident,
+        before: IncidentState,
+        events: list[Event],
+        now: float,
+    ) -> list[Event]:
+        """Side effects of an action, inside its transaction."""
+        more: list[Event] = []
+        kinds = {e.kind for e in events}
+        if before is IncidentState.TRIGGERED and inc.state is not IncidentState.TRIGGERED:
+            # Ack or resolve: nothing more is paged for this incident from now on.
+            await db.execute(
+                "UPDATE outbox SET status = 'cancelled' WHERE incident = ? AND kind = 'page'"
+                " AND status = 'pending'",
+                (inc.id,),
+            )
+            await db.execute("DELETE FROM escalations WHERE incident = ?", (inc.id,))
+        if EventKind.RESOLVED in kinds:
+            await db.execute("DELETE FROM escalations WHERE incident = ?", (inc.id,))
+            more += await self._notify_resolved(db, inc, events[-1].actor, now)
+        if inc.state is IncidentState.TRIGGERED and (
+            EventKind.SEVERITY_CHANGED in kinds or EventKind.REOPENED in kinds
+        ):
+            more += await self._plan_escalation(db, inc, now)
+        return more
+
+    async def _plan_escalation(
+        self, db: aiosqlite.Connection, inc: Incident, now: float
+    ) -> list[Event]:
+        """Freeze the severity's policy onto the incident and schedule its first step."""
+        await db.execute("DELETE FROM escalations WHERE incident = ?", (inc.id,))
+        sev = self.config.severities[inc.severity]
+        if sev.page == "never":
+            return [Event(EventKind.NOT_PAGED, now, None, {"why": f"{sev.name} pages never"})]
+        policy = self.policies.get(sev.escalation or "")
+        if policy is None:
+            why = f"no escalation policy for {sev.name}"
+            return [Event(EventKind.NOT_PAGED, now, None, {"why": why})]
+        due = esc.page_due(now, sev.page, self.config.settings.business_hours, self.tz)
+        if due is None:
+            return [Event(EventKind.NOT_PAGED, now, None, {"why": "no business hours configured"})]
+        await db.execute(
+            "UPDATE incidents SET policy = ? WHERE id = ?",
+            (json.dumps(esc.policy_to_json(policy)), inc.id),
+        )
+        await db.execute(
+            "INSERT INTO escalations (incident, step, cycle, due) VALUES (?, 0, 0, ?)",
+            (inc.id, due),
+        )
+        if due > now:
+            until = datetime.fromtimestamp(due, self.tz).isoformat(timespec="minutes")
+            return [Event(EventKind.PAGE_DEFERRED, now, None, {"until": until, "due": due})]
+        return []
+
+    async def _enqueue(
+        self,
+        db: aiosqlite.Connection,
+        inc: Incident,
+        person: Person,
+        kind: str,
+        title: str,
+        body: str,
+        now: float,
+    ) -> list[str]:
+        """Queue a message on each of the person's channels; return the channel labels."""
+        labels = []
+        for index, target in enumerate(person.notify):
+            label = self._label(target)
+            labels.append(label)
+            await db.execute(
+                "INSERT INTO outbox (incident, person, channel, target, kind, title, body,"
+                " created, next_attempt, give_up) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (inc.id, person.id, index, label, kind, title, body, now, now, now + GIVE_UP_AFTER),
+            )
+        return labels
+
+    async def _failing(self, db: aiosqlite.Connection, inc: Incident) -> list[FailingMonitor]:
+        out = []
+        async with db.execute(
+            "SELECT im.monitor, m.state, m.last_reason FROM incident_monitors im"
+            " LEFT JOIN monitors m ON m.key = im.monitor WHERE im.incident = ?",
+            (inc.id,),
+        ) as cur:
+            async for key, state, reason in cur:
+                if state is not None and state == MonitorState.UP:
+                    continue
+                mon = self.monitors.get(key)
+                out.append(
+                    FailingMonitor(
+                        key,
+                        mon.name if mon else key,
+                        reason or "not UP",
+                        mon.runbook if mon else None,
+                    )
+                )
+        return out
+
+    async def _page(
+        self,
+        db: aiosqlite.Connection,
+        inc: Incident,
+        person: Person,
+        kind: str,
+        now: float,
+        note: str | None = None,
+    ) -> list[str]:
+        sev = self.config.severities[inc.severity]
+        title, body = page_text(
+            incident_id=inc.id,
+            title=inc.title,
+            severity=inc.severity,
+            severity_description=sev.description,
+            components=inc.components,
+            failing=await self._failing(db, inc),
+            person=person.id,
+            note=note,
+        )
+        return await self._enqueue(db, inc, person, kind, title, body, now)
+
+    async def _notify_resolved(
+        self, db: aiosqlite.Connection, inc: Incident, by: str | None, now: float
+    ) -> list[Event]:
+        async with db.execute(
+            "SELECT DISTINCT person FROM outbox WHERE incident = ?"
+            " AND kind IN ('page', 'responder')"
+            " AND status = 'delivered'",
+            (inc.id,),
+        ) as cur:
+            paged = [str(r[0]) async for r in cur]
+        title, body = resolved_text(
+            incident_id=inc.id, title=inc.title, severity=inc.severity, by=by
+        )
+        for pid in paged:
+            person = self.people.get(pid)
+            if person is not None:
+                await self._enqueue(db, inc, person, "resolved", title, body, now)
+        return []
+
+    # -- actions ----------------------------------------------------------------
+
+    async def open(
+        self, title: str, severity: str, component: str | None, *, by: str | None
+    ) -> Incident:
+        """Open an incident by hand."""
+        if severity not in self.config.severities:
+            raise IncidentError(f"unknown severity {severity!r} (use SEV1, SEV2 or SEV3)")
+        if not title.strip():
+            raise IncidentError("an incident needs a title")
+        if by is not None:
+            self.check_person(by)
+        now = self.clock.time()
+        components = [component] if component else []
+        async with self.store.transaction() as db:
+            inc = await self._insert(db, title, severity, components, now, now, by)
+            events = [Event(EventKind.OPENED, now, by, {"title": title, "severity": severity})]
+            events += await self._plan_escalation(db, inc, now)
+            await _write_events(db, inc.id, events)
+        return inc
+
+    async def _insert(
+        self,
+        db: aiosqlite.Connection,
+        title: str,
+        severity: str,
+        components: list[str],
+        started: float,
+        now: float,
+        by: str | None,
+    ) -> Incident:
+        cur = await db.execute(
+            "INSERT INTO incidents (title, severity, components, state, public_status, started,"
+            " detected, opened_by, updated) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                title,
+                severity,
+                json.dumps(components),
+                IncidentState.TRIGGERED.value,
+                PublicStatus.INVESTIGATING.value,
+                started,
+                now,
+                by,
+                now,
+            ),
+        )
+        return Incident(
+            id=int(cur.lastrowid or 0),
+            title=title,
+            severity=severity,
+            started=started,
+            components=components,
+            detected=now,
+            opened_by=by,
+        )
+
+    async def acknowledge(self, incident_id: int, person: str) -> Incident:
+        self.check_person(person)
+        inc, _ = await self._mutate(incident_id, lambda i, now: _ack(i, person, now))
+        return inc
+
+    async def set_owner(self, incident_id: int, person: str, *, by: str | None) -> Incident:
+        self.check_person(person)
+        inc, _ = await self._mutate(incident_id, lambda i, now: _set_owner(i, person, now, by=by))
+        return inc
+
+    async def change_severity(self, incident_id: int, severity: str, *, by: str | None) -> Incident:
+        if severity not in self.config.severities:
+            raise IncidentError(f"unknown severity {severity!r} (use SEV1, SEV2 or SEV3)")
+        inc, _ = await self._mutate(
+            incident_id, lambda i, now: _change_severity(i, severity, now, by=by)
+        )
+        return inc
+
+    async def update(
+        self, incident_id: int, status: str, message: str, *, by: str | None
+    ) -> Incident:
+        try:
+            state = PublicStatus(status.lower())
+        except ValueError:
+            raise IncidentError(
+                f"unknown status {status!r} (investigating, identified, monitoring, resolved)"
+            ) from None
+        if state is PublicStatus.RESOLVED:
+            return await self.resolve(incident_id, by=by, message=message)
+        inc, _ = await self._mutate(
+            incident_id, lambda i, now: _post_update(i, state, message, now, by=by)
+        )
+        return inc
+
+    async def resolve(
+        self, incident_id: int, *, by: str | None, force: bool = False, message: str | None = None
+    ) -> Incident:
+        now = self.clock.time()
+        async with self.store.transaction() as db:
+            inc = await load_incident(db, incident_id)
+            failing = [m.id for m in await self._failing(db, inc)]
+            before = inc.state
+            events = _resolve(inc, failing, now, by=by, force=force, message=message)
+            await _save(db, inc, now)
+            events += await self._follow_up(db, inc, before, events, now)
+            await _write_events(db, inc.id, events)
+        return inc
+
+    async def page(
+        self,
+        incident_id: int,
+        *,
+        person: str | None = None,
+        schedule: str | None = None,
+        message: str | None = None,
+        by: str | None = None,
+    ) -> str:
+        """Pull someone into the incident, outside the escalation policy; return who."""
+        now = self.clock.time()
+        target = self._resolve_target(person, schedule, now)
+        async with self.store.transaction() as db:
+            inc = await load_incident(db, incident_id)
+            if not inc.active:
+                raise IncidentError(f"incident {incident_id} is resolved")
+            labels = await self._page(db, inc, target, "responder", now, note=message)
+            data: dict[str, Any] = {"person": target.id, "channels": labels}
+            if schedule:
+                data["schedule"] = schedule
+            if message:
+                data["message"] = message
+            await _write_events(db, inc.id, [Event(EventKind.RESPONDER_ADDED, now, by, data)])
+        return target.id
+
+    def _resolve_target(self, person: str | None, schedule: str | None, now: float) -> Person:
+        if person is not None:
+            p = self.people.get(person)
+            if p is None:
+                known = ", ".join(sorted(self.people)) or "none configured"
+                raise IncidentError(f"unknown person {person!r} (known: {known})")
+            return p
+        sched = self.schedules.get(schedule or "")
+        if sched is None:
+            known = ", ".join(sorted(self.schedules)) or "none configured"
+            raise IncidentError(f"unknown schedule {schedule!r} (known: {known})")
+        who = self.on_call(sched.id, now)
+        if who is None:
+            raise IncidentError(f"nobody is on call for {sched.id} right now")
+        return who
+
+    def on_call(self, schedule_id: str, now: float) -> Person | None:
+        from statuscat_tui.core.oncall import on_call_at
+
+        shift = on_call_at(self.schedules[schedule_id], datetime.fromtimestamp(now, UTC))
+        return self.people.get(shift.person) if shift is not None else None
+
+    # -- the engine's side: monitors, escalation, delivery ---------------------
+
+    async def monitor_down(self, monitor_id: str, tr: Transition) -> tuple[int, str]:
+        """A confirmed DOWN: join, reopen or open an incident.
+
+        Returns the incident id and what happened: ``opened``, ``reopened``,
+        ``joined`` (a dependent joined its dependency's incident) or ``again``.
+        """
+        mon = self.monitors[monitor_id]
+        now = self.clock.time()
+        detected = Event(
+            EventKind.DETECTED,
+            tr.at,
+            None,
+            {"monitor": monitor_id, "reason": tr.reason, "suppressed_by": tr.suppressed_by},
+        )
+        async with self.store.transaction() as db:
+            active = await self._active_incident_of(db, monitor_id)
+            if active is not None:
+                await _write_events(db, active, [detected])
+                return active, "again"
+            if tr.suppressed_by:
+                parent = await self._active_incident_of(db, tr.suppressed_by)
+                if parent is not None:
+                    await self._join(db, parent, monitor_id, tr, now)
+                    await _write_events(db, parent, [detected])
+                    return parent, "joined"
+            recent = await self._recently_resolved(db, monitor_id, now)
+            if recent is not None:
+                inc = await load_incident(db, recent)
+                events = _reopen(inc, now, monitor=monitor_id, reason=tr.reason)
+                await _save(db, inc, now)
+                events.append(detected)
+                events += await self._plan_escalation(db, inc, now)
+                await _write_events(db, inc.id, events)
+                return inc.id, "reopened"
+            components = [mon.component] if mon.component else []
+            started = tr.failing_since if tr.failing_since is not None else tr.at
+            inc = await self._insert(
+                db, f"{mon.name} is down", mon.severity, components, started, tr.at, None
+            )
+            await self._join(db, inc.id, monitor_id, tr, now)
+            inc.monitors = [monitor_id]
+            events = [
+                Event(EventKind.OPENED, now, None, {"title": inc.title, "severity": inc.severity}),
+                detected,
+            ]
+            events += await self._plan_escalation(db, inc, now)
+            await _write_events(db, inc.id, events)
+            return inc.id, "opened"
+
+    async def monitor_up(self, monitor_id: str, tr: Transition) -> None:
+        async with self.store.transaction() as db:
+            active = await self._active_incident_of(db, monitor_id)
+            if active is not None:
+                event = Event(
+                    EventKind.MONITOR_RECOVERED,
+                    tr.at,
+                    None,
+                    {"monitor": monitor_id, "reason": tr.reason},
+                )
+                await _write_events(db, active, [event])
+
+    async def _active_incident_of(self, db: aiosqlite.Connection, monitor_id: str) -> int | None:
+        async with db.execute(
+            "SELECT i.id FROM incidents i JOIN incident_monitors im ON im.incident = i.id"
+            " WHERE im.monitor = ? AND i.state != 'resolved' ORDER BY i.id DESC LIMIT 1",
+            (monitor_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def _recently_resolved(
+        self, db: aiosqlite.Connection, monitor_id: str, now: float
+    ) -> int | None:
+        async with db.execute(
+            "SELECT i.id FROM incidents i JOIN incident_monitors im ON im.incident = i.id"
+            " WHERE im.monitor = ? AND i.state = 'resolved' AND i.resolved >= ?"
+            " ORDER BY i.resolved DESC LIMIT 1",
+            (monitor_id, now - REOPEN_WINDOW),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def _join(
+        self,
+        db: aiosqlite.Connection,
+        incident_id: int,
+        monitor_id: str,
+        tr: Transition,
+        now: float,
+    ) -> None:
+        await db.execute(
+            "INSERT OR IGNORE INTO incident_monitors (incident, monitor, joined, suppressed_by)"
+            " VALUES (?,?,?,?)",
+            (incident_id, monitor_id, now, tr.suppressed_by),
+        )
+        comp = self.monitors[monitor_id].component
+        if comp:
+            async with db.execute(
+                "SELECT components FROM incidents WHERE id = ?", (incident_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            comps = json.loads(row[0]) if row else []
+            if comp not in comps:
+                comps.append(comp)
+                await db.execute(
+                    "UPDATE incidents SET components = ? WHERE id = ?",
+                    (json.dumps(comps), incident_id),
+                )
+
+    async def escalate_due(self) -> int:
+        """Page every escalation step that is due; return how many steps ran."""
+        now = self.clock.time()
+        async with self.store.reader.execute(
+            "SELECT incident FROM escalations WHERE due IS NOT NULL AND due <= ?", (now,)
+        ) as cur:
+            due = [int(r[0]) async for r in cur]
+        for incident_id in due:
+            await self._run_step(incident_id, now)
+        return len(due)
+
+    async def _run_step(self, incident_id: int, now: float) -> None:
+        async with self.store.transaction() as db:
+            async with db.execute(
+                "SELECT e.step, e.cycle, e.due, i.policy FROM escalations e"
+                " JOIN incidents i ON i.id = e.incident"
+                " WHERE e.incident = ? AND i.state = 'triggered'",
+                (incident_id,),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None or row[2] is None or row[2] > now or row[3] is None:
+                return  # acknowledged, resolved or re-planned meanwhile
+            policy = esc.policy_from_json(json.loads(row[3]))
+            state = esc.EscalationState(int(row[0]), int(row[1]), float(row[2]))
+            inc = await load_incident(db, incident_id)
+            events: list[Event] = []
+            if state.step > 0 or state.cycle > 0:
+                events.append(
+                    Event(
+                        EventKind.ESCALATED,
+                        now,
+                        None,
+                        {"step": state.step + 1, "cycle": state.cycle + 1},
+                    )
+                )
+            for target in policy.steps[state.step].notify:
+                kind, _, ident = target.partition(":")
+                person: Person | None
+                if kind == "schedule":
+                    person = self.on_call(ident, now) if ident in self.schedules else None
+                    if person is None:
+                        events.append(
+                            Event(
+                                EventKind.DELIVERY_FAILED,
+                                now,
+                                None,
+                                {"schedule": ident, "detail": "nobody on call"},
+                            )
+                        )
+                        continue
+                else:
+                    person = self.people.get(ident)
+                    if person is None:
+                        continue
+                labels = await self._page(db, inc, person, "page", now)
+                data: dict[str, Any] = {
+                    "person": person.id,
+                    "channels": labels,
+                    "step": state.step + 1,
+                }
+                if kind == "schedule":
+                    data["schedule"] = ident
+                events.append(Event(EventKind.PAGED, now, None, data))
+            nxt = esc.advance(policy, state, now)
+            await db.execute(
+                "UPDATE escalations SET step = ?, cycle = ?, due = ? WHERE incident = ?",
+                (nxt.step, nxt.cycle, nxt.due, incident_id),
+            )
+            await _write_events(db, incident_id, events)
+
+    async def claim_due(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Mark due outbox rows as sending and return them.
+
+        A page is claimed only while its incident is still triggered, in the
+        same statement: once an ack is committed, no page of it can be claimed.
+        """
+        now = self.clock.time()
+        async with self.store.transaction() as db:
+            async with db.execute(
+                "SELECT id, incident, person, channel, target, kind, title, body, attempts,"
+                " give_up FROM outbox WHERE status = 'pending' AND next_attempt <= ?"
+                " ORDER BY id LIMIT ?",
+                (now, limit),
+            ) as cur:
+                names = [d[0] for d in cur.description]
+                rows = [dict(zip(names, r, strict=True)) async for r in cur]
+            claimed = []
+            for r in rows:
+                c = await db.execute(
+                    "UPDATE outbox SET status = 'sending' WHERE id = ? AND status = 'pending'"
+                    " AND (kind != 'page' OR (SELECT state FROM incidents"
+                    " WHERE incidents.id = outbox.incident) = 'triggered')",
+                    (r["id"],),
+                )
+                if c.rowcount == 1:
+                    claimed.append(r)
+                else:
+                    await db.execute(
+                        "UPDATE outbox SET status = 'cancelled'"
+                        " WHERE id = ? AND status = 'pending'",
+                        (r["id"],),
+                    )
+        return claimed
+
+    async def record_delivery(
+        self, row: dict[str, Any], ok: bool, detail: str, retryable: bool
+    ) -> None:
+        now = self.clock.time()
+        attempt = int(row["attempts"]) + 1
+        data: dict[str, Any] = {
+            "person": row["person"],
+            "target": row["target"],
+            "kind": row["kind"],
+            "attempt": attempt,
+        }
+        async with self.store.transaction() as db:
+            if ok:
+                await db.execute(
+                    "UPDATE outbox SET status = 'delivered', attempts = ?, delivered = ?,"
+                    " last_error = NULL WHERE id = ?",
+                    (attempt, now, row["id"]),
+                )
+                event = Event(EventKind.DELIVERY_SUCCEEDED, now, None, data)
+            else:
+                retry_at = now + backoff(attempt)
+                data["detail"] = detail
+                if retryable and retry_at < float(row["give_up"]):
+                    await db.execute(
+                        "UPDATE outbox SET status = 'pending', attempts = ?, next_attempt = ?,"
+                        " last_error = ? WHERE id = ? AND status = 'sending'",
+                        (attempt, retry_at, detail, row["id"]),
+                    )
+                    data["retry_at"] = retry_at
+                else:
+                    await db.execute(
+                        "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?"
+                        " WHERE id = ?",
+                        (attempt, detail, row["id"]),
+                    )
+                    data["final"] = True
+                event = Event(EventKind.DELIVERY_FAILED, now, None, data)
+            await _write_events(db, int(row["incident"]), [event])
+
+    async def requeue_interrupted(self) -> int:
+        """After a crash: pages that were being sent go back to the queue."""
+        async with self.store.transaction() as db:
+            cur = await db.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+            return int(cur.rowcount)
+
+    async def check_ready(self) -> None:
+        """Mark incidents in *monitoring* whose monitors stayed UP long enough."""
+        now = self.clock.time()
+        after = self.config.settings.confirm_resolved_after
+        async with self.store.reader.execute(
+            "SELECT id FROM incidents WHERE state != 'resolved' AND public_status = 'monitoring'"
+        ) as cur:
+            ids = [int(r[0]) async for r in cur]
+        for incident_id in ids:
+            async with self.store.transaction() as db:
+                inc = await load_incident(db, incident_id)
+                up_since: dict[str, float | None] = {}
+                async with db.execute(
+                    "SELECT im.monitor, m.state, m.state_since FROM incident_monitors im"
+                    " LEFT JOIN monitors m ON m.key = im.monitor WHERE im.incident = ?",
+                    (incident_id,),
+                ) as cur:
+                    async for key, state, since in cur:
+                        up_since[key] = since if state == MonitorState.UP else None
+                ready = _ready(inc, up_since, now, after)
+                if ready and inc.ready_since is None:
+                    inc.ready_since = now
+                    await _save(db, inc, now)
+                    await _write_events(db, incident_id, [Event(EventKind.READY_TO_RESOLVE, now)])
+                elif not ready and inc.ready_since is not None:
+                    inc.ready_since = None
+                    await _save(db, inc, now)
+
+    # -- reads ----------------------------------------------------------------
+
+    async def get(self, incident_id: int) -> Incident:
+        return await load_incident(self.store.reader, incident_id)
+
+    async def incidents(self, *, active_only: bool = True) -> list[Incident]:
+        where = "WHERE state != 'resolved'" if active_only else ""
+        async with self.store.reader.execute(
+            f"SELECT {_COLS} FROM incidents {where} ORDER BY id DESC"
+        ) as cur:
+            rows = [r async for r in cur]
+        return [_incident(r, await _monitors_of(self.store.reader, int(r[0]))) for r in rows]
+
+    async def timeline(self, incident_id: int) -> list[Event]:
+        async with self.store.reader.execute(
+            "SELECT ts, kind, actor, data FROM timeline WHERE incident = ? ORDER BY id",
+            (incident_id,),
+        ) as cur:
+            return [Event(EventKind(k), ts, a, json.loads(d)) async for ts, k, a, d in cur]
+
+    async def pages(self, incident_id: int) -> list[dict[str, Any]]:
+        async with self.store.reader.execute(
+            "SELECT person, target, kind, status, attempts, last_error, delivered, created"
+            " FROM outbox WHERE incident = ? ORDER BY id",
+            (incident_id,),
+        ) as cur:
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) async for r in cur]
