@@ -65,9 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules() -> list[ModuleType]:
-    from statuscat_tui.commands import oncall
+    from statuscat_tui.commands import incident, oncall
 
-    return [oncall]
+    return [incident, oncall]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

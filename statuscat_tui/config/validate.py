@@ -95,6 +95,7 @@ COMMON_KEYS = (
     "component",
     "depends_on",
     "runbook",
+    "open_incident_on",
 )
 TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "http": ("url", "headers", "expect", "max_redirects", "ca_file"),
@@ -638,6 +639,11 @@ class ConfigBuilder(NodeReader):
             t = self.text(n, f.at("runbook"), "a URL or a short instruction")
             ok = t is not None and ok
             values["runbook"] = t.value if t else None
+        if (n := f.get("open_incident_on")) is not None:
+            values["open_incident_on"] = self.choice(
+                n, f.at("open_incident_on"), ("down", "degraded"), "down or degraded"
+            )
+            ok = values["open_incident_on"] is not None and ok
         if not ok or ident is None or interval is None or timeout is None or confirm is None:
             return None
         return Monitor(

@@ -94,6 +94,8 @@ class Monitor:
     component: str | None = None
     depends_on: tuple[str, ...] = ()
     runbook: str | None = None
+    # DEGRADED opens no incident unless this says "degraded".
+    open_incident_on: Literal["down", "degraded"] = "down"
     max_redirects: int = 5
     ca_file: str | None = None  # http/tls: extra CA bundle (internal PKI)
 

@@ -334,7 +334,7 @@ class Engine:
         if (
             tr.confirmed
             and tr.suppressed_by != "maintenance"
-            and (tr.new is MonitorState.DOWN or tr.old is MonitorState.DOWN)
+            and (_is_outage(r.monitor, tr.new) or _is_outage(r.monitor, tr.old))
         ):
             self._monitor_events.append((r.monitor, tr))
             self._responder_wake.set()
@@ -371,7 +371,7 @@ class Engine:
     async def _on_outage_change(
         self, service: IncidentService, monitor: Monitor, tr: Transition
     ) -> None:
-        if tr.new is MonitorState.DOWN:
+        if _is_outage(monitor, tr.new):
             incident_id, what = await service.monitor_down(monitor.id, tr)
             inc = await service.get(incident_id)
             if what == "opened":
@@ -443,6 +443,13 @@ class Engine:
     @property
     def states(self) -> dict[str, MonitorState]:
         return {r.monitor.id: r.machine.state for r in self.runtimes}
+
+
+def _is_outage(monitor: Monitor, state: MonitorState) -> bool:
+    """States that open (or keep open) an incident for this monitor."""
+    return state is MonitorState.DOWN or (
+        state is MonitorState.DEGRADED and monitor.open_incident_on == "degraded"
+    )
 
 
 def _restore(machine: MonitorMachine, state: MonitorState, since: float | None) -> None:

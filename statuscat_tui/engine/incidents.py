@@ -493,7 +493,13 @@ class IncidentService:
             components = [mon.component] if mon.component else []
             started = tr.failing_since if tr.failing_since is not None else tr.at
             inc = await self._insert(
-                db, f"{mon.name} is down", mon.severity, components, started, tr.at, None
+                db,
+                f"{mon.name} is {'down' if tr.new is MonitorState.DOWN else 'degraded'}",
+                mon.severity,
+                components,
+                started,
+                tr.at,
+                None,
             )
             await self._join(db, inc.id, monitor_id, tr, now)
             inc.monitors = [monitor_id]
