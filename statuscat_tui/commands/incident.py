@@ -33,10 +33,10 @@ from statuscat_tui.store.store import Store, StoreError
 
 T = TypeVar("T")
 
-SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
-
-def register(sub: SubParsers, common: argparse.ArgumentParser) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     """Add the ``incident`` command group."""
     p = sub.add_parser("incident", parents=[common], help="list and act on incidents")
     isub = p.add_subparsers(dest="incident_command", metavar="ACTION", required=True)

@@ -39,7 +39,9 @@ def page_text(
     return subject, "\n".join(lines)
 
 
-def resolved_text(*, incident_id: int, title: str, severity: str, by: str | None) -> tuple[str, str]:
+def resolved_text(
+    *, incident_id: int, title: str, severity: str, by: str | None
+) -> tuple[str, str]:
     """The notice sent to everyone who was paged when the incident resolves."""
     subject = f"[{severity}] #{incident_id} resolved: {title}"
     who = f" by {by}" if by else ""

@@ -59,9 +59,8 @@ def describe(e: Event) -> str:
         return f"{who} resolved the incident{msg}"
     if k is EventKind.RESOLVE_FORCED:
         return f"{who} forced resolution while {', '.join(d.get('failing') or [])} still failing"
-    if k is EventKind.REOPENED:
-        return f"reopened: {d.get('monitor')} failed again ({d.get('reason')})"
-    return k.value
+    # The last kind left: REOPENED (mypy checks that every other kind is handled above).
+    return f"reopened: {d.get('monitor')} failed again ({d.get('reason')})"
 
 
 def local_time(ts: float, tz: ZoneInfo) -> str:
