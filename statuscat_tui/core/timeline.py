@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from statuscat_tui.core.incidents import Event, EventKind
@@ -59,8 +60,9 @@ def describe(e: Event) -> str:
         return f"{who} resolved the incident{msg}"
     if k is EventKind.RESOLVE_FORCED:
         return f"{who} forced resolution while {', '.join(d.get('failing') or [])} still failing"
-    # The last kind left: REOPENED (mypy checks that every other kind is handled above).
-    return f"reopened: {d.get('monitor')} failed again ({d.get('reason')})"
+    if k is EventKind.REOPENED:
+        return f"reopened: {d.get('monitor')} failed again ({d.get('reason')})"
+    assert_never(k)  # mypy fails here if a kind above is missing
 
 
 def local_time(ts: float, tz: ZoneInfo) -> str:
