@@ -1,0 +1,226 @@
+"""Incident handling in the running engine: routing, restarts, retries, reopening.
+
+Real loopback HTTP targets and json:// endpoints, a real SQLite file; the
+engine's clock is shifted forward instead of sleeping through waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from statuscat_tui.config import parse_config
+from statuscat_tui.core.incidents import EventKind, IncidentError, ResolveRefused
+from statuscat_tui.core.states import MonitorState as S
+from statuscat_tui.engine.engine import Engine
+from statuscat_tui.engine.incidents import IncidentService
+from tests.support.httpserver import HTTPTestServer
+from tests.support.wait import wait_for
+
+
+class ShiftedClock:
+    def __init__(self, offset: float = 0.0) -> None:
+        self.offset = offset
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+def config_text(http: HTTPTestServer, *, sev3_page: str = "business_hours") -> str:
+    hook = f"json://127.0.0.1:{http.port}/hook"
+    return f"""
+settings:
+  timezone: Europe/Berlin
+  business_hours: {{days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00"}}
+defaults:
+  interval: 300ms
+  timeout: 300ms
+  confirm: {{failures: 1, retry_interval: 100ms, successes: 1}}
+monitors:
+  - {{id: api, url: "{http.url("/api")}", severity: SEV1}}
+  - {{id: db, url: "{http.url("/db")}", severity: SEV1}}
+  - {{id: web, url: "{http.url("/web")}", severity: SEV1, depends_on: [db],
+      confirm: {{failures: 3, retry_interval: 100ms}}}}
+  - {{id: docs, url: "{http.url("/docs")}", severity: SEV3}}
+people:
+  - {{id: ada, notify: ["{hook}/ada", "{hook}/ada-backup"]}}
+  - {{id: grace, notify: ["{hook}/grace"]}}
+escalation_policies:
+  - id: default
+    steps:
+      - {{notify: "person:ada", wait: 5m}}
+      - {{notify: "person:grace", wait: 5m}}
+severities:
+  SEV1: {{escalation: default, page: always}}
+  SEV3: {{escalation: default, page: {sev3_page}}}
+"""
+
+
+class Rig:
+    def __init__(self, http: HTTPTestServer, db: Path, clock: ShiftedClock, text: str) -> None:
+        self.http = http
+        self.db = db
+        self.clock = clock
+        self.config = parse_config(text, "test.yml", env={})
+        self.engine: Engine | None = None
+
+    async def start(self) -> Engine:
+        self.engine = Engine(self.config, self.db, clock=self.clock, listen=False)
+        await self.engine.start()
+        return self.engine
+
+    async def stop(self) -> None:
+        if self.engine is not None:
+            await self.engine.stop()
+            self.engine = None
+
+    @property
+    def service(self) -> IncidentService:
+        assert self.engine is not None and self.engine.incidents is not None
+        return self.engine.incidents
+
+    async def kinds(self, incident_id: int) -> list[EventKind]:
+        return [e.kind for e in await self.service.timeline(incident_id)]
+
+    async def until_incident(self, pred: Callable[[int], bool] = lambda n: n >= 1) -> int:
+        found: list[int] = []
+
+        async def poll() -> None:
+            found[:] = [i.id for i in await self.service.incidents(active_only=False)]
+
+        for _ in range(250):
+            await poll()
+            if pred(len(found)):
+                return found[0]  # the newest
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"incidents so far: {found}")
+
+
+@pytest.fixture
+async def rig(http_server: HTTPTestServer, tmp_path: Path) -> AsyncIterator[Rig]:
+    for path in ("/api", "/db", "/web", "/docs"):
+        http_server.set(path, body="ok")
+    for who in ("ada", "ada-backup", "grace"):
+        http_server.set(f"/hook/{who}", body="ok")
+    r = Rig(http_server, tmp_path / "sc.db", ShiftedClock(), config_text(http_server))
+    yield r
+    await r.stop()
+
+
+async def test_sev3_at_night_waits_for_business_hours(rig: Rig) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime.now(berlin)
+    # The next Tuesday, 02:00 in Berlin.
+    tuesday = (now + timedelta(days=(1 - now.weekday()) % 7 or 7)).replace(
+        hour=2, minute=0, second=0, microsecond=0
+    )
+    rig.clock.offset = tuesday.timestamp() - time.time()
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["docs"] is S.UP)
+    rig.http.set("/docs", status=500)
+    inc = await rig.until_incident()
+    await wait_for(lambda: engine.states["docs"] is S.DOWN)
+    await asyncio.sleep(0.6)
+    assert EventKind.PAGE_DEFERRED in await rig.kinds(inc)
+    assert rig.http.hits("/hook/ada") == 0
+    rig.clock.advance(7 * 3600 + 1)  # 09:00:01
+    await wait_for(lambda: rig.http.hits("/hook/ada") == 1)
+
+
+async def test_restart_mid_escalation_resumes_without_resending(rig: Rig) -> None:
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["api"] is S.UP)
+    rig.http.set("/api", status=500)
+    await wait_for(lambda: rig.http.hits("/hook/ada") == 1)
+    await rig.stop()
+    rig.clock.advance(5 * 60 + 1)  # step 2 fell due while nothing ran
+    await rig.start()
+    await wait_for(lambda: rig.http.hits("/hook/grace") == 1)
+    await asyncio.sleep(0.6)
+    assert rig.http.hits("/hook/ada") == 1
+    assert rig.http.hits("/hook/ada-backup") == 1
+
+
+async def test_failing_channel_is_retried_without_delaying_others(rig: Rig) -> None:
+    rig.http.set("/hook/ada", status=500, body="down for maintenance")
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["api"] is S.UP)
+    rig.http.set("/api", status=500)
+    await wait_for(lambda: rig.http.hits("/hook/ada-backup") == 1)
+    await wait_for(lambda: rig.http.hits("/hook/ada") == 1)
+    inc = await rig.until_incident()
+    pages = await rig.service.pages(inc)
+    retrying = [p for p in pages if p["status"] == "pending"]
+    assert len(retrying) == 1 and retrying[0]["attempts"] == 1
+    assert "500" in retrying[0]["last_error"]
+    rig.http.set("/hook/ada", body="ok")
+    rig.clock.advance(6)  # past the first backoff (5 s)
+    await wait_for(lambda: rig.http.hits("/hook/ada") == 2)
+    await asyncio.sleep(0.5)
+    events = await rig.service.timeline(inc)
+    failed = [e for e in events if e.kind is EventKind.DELIVERY_FAILED]
+    assert len(failed) == 1 and failed[0].data["attempt"] == 1
+    assert "500" in failed[0].data["detail"] and "retry_at" in failed[0].data
+    ok = [e for e in events if e.kind is EventKind.DELIVERY_SUCCEEDED]
+    assert len(ok) == 2  # ada-backup at once, ada on the retry
+    assert rig.http.hits("/hook/ada") == 2
+
+
+async def test_reopen_within_window_and_new_incident_after(rig: Rig) -> None:
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["api"] is S.UP)
+    rig.http.set("/api", status=500)
+    first = await rig.until_incident()
+    with pytest.raises(ResolveRefused, match="api is still not UP"):
+        await rig.service.resolve(first, by="ada")
+    rig.http.set("/api", body="ok")
+    await wait_for(lambda: engine.states["api"] is S.UP)
+    assert rig.engine is not None and rig.engine.store is not None
+    await rig.engine.store.flush()
+    await rig.service.resolve(first, by="ada")
+    rig.http.set("/api", status=500)
+    await wait_for(lambda: engine.states["api"] is S.DOWN)
+    for _ in range(100):
+        if EventKind.REOPENED in await rig.kinds(first):
+            break
+        await asyncio.sleep(0.02)
+    assert EventKind.REOPENED in await rig.kinds(first)
+    assert len(await rig.service.incidents(active_only=False)) == 1
+    # Forced resolution records who forced it and what was failing.
+    await rig.service.resolve(first, by="ada", force=True)
+    forced = [e for e in await rig.service.timeline(first) if e.kind is EventKind.RESOLVE_FORCED]
+    assert forced[-1].actor == "ada" and forced[-1].data == {"failing": ["api"]}
+    # Recover, then fail again after the reopen window: a new incident.
+    rig.http.set("/api", body="ok")
+    await wait_for(lambda: engine.states["api"] is S.UP)
+    rig.clock.advance(31 * 60)
+    rig.http.set("/api", status=500)
+    second = await rig.until_incident(lambda n: n >= 2)
+    assert second != first
+    with pytest.raises(IncidentError):
+        await rig.service.acknowledge(first, "ada")
+
+
+async def test_dependent_joins_its_dependency_incident(rig: Rig) -> None:
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["web"] is S.UP and engine.states["db"] is S.UP)
+    rig.http.set("/db", status=500)
+    rig.http.set("/web", status=500)
+    await wait_for(lambda: engine.states["web"] is S.DOWN)
+    inc_id = await rig.until_incident()
+    for _ in range(100):
+        inc = await rig.service.get(inc_id)
+        if "web" in inc.monitors:
+            break
+        await asyncio.sleep(0.02)
+    assert inc.monitors == ["db", "web"]
+    assert len(await rig.service.incidents()) == 1
