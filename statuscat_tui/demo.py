@@ -3,6 +3,9 @@
 Every target runs on 127.0.0.1 in this process. Within the first minute the
 checkout API fails (and recovers), search gets slow, the payments database
 goes away (taking its dependent API with it) and a heartbeat job falls silent.
+Incidents open, the on-call person's demo pager (a json:// endpoint on the
+same loopback server) receives the pages, and escalation moves on when nobody
+acknowledges.
 """
 
 from __future__ import annotations
@@ -84,8 +87,8 @@ monitors:
     component: Backups
     severity: SEV3
 people:
-  - {{id: ada, name: Ada Lovelace, notify: [desktop]}}
-  - {{id: grace, name: Grace Hopper, notify: [desktop]}}
+  - {{id: ada, name: Ada Lovelace, notify: ["json://127.0.0.1:{http_port}/pager/ada"]}}
+  - {{id: grace, name: Grace Hopper, notify: ["json://127.0.0.1:{http_port}/pager/grace"]}}
 schedules:
   - id: primary
     name: Primary on-call
@@ -93,8 +96,8 @@ schedules:
 escalation_policies:
   - id: default
     steps:
-      - {{notify: "schedule:primary", wait: 5m}}
-      - {{notify: "person:grace", wait: 10m}}
+      - {{notify: "schedule:primary", wait: 1m}}
+      - {{notify: "person:grace", wait: 2m}}
 severities:
   SEV1: {{escalation: default}}
   SEV2: {{escalation: default}}
@@ -151,7 +154,13 @@ class DemoTargets:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 path = head.split(b" ", 2)[1].decode("latin-1")
-                status, body = await self._route(path)
+                length = _content_length(head)
+                payload = await reader.readexactly(length) if length else b""
+                if path.startswith("/pager/"):
+                    _show_page(path.removeprefix("/pager/"), payload)
+                    status, body = "200 OK", b"{}"
+                else:
+                    status, body = await self._route(path)
                 writer.write(
                     f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(body)}\r\n\r\n".encode()
@@ -188,6 +197,25 @@ class DemoTargets:
                     with contextlib.suppress(httpx.HTTPError):
                         await client.post(f"http://127.0.0.1:{port}/ping/nightly-backup")
                 await asyncio.sleep(4)
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return min(int(value.strip()), 1 << 20)
+    return 0
+
+
+def _show_page(person: str, payload: bytes) -> None:
+    """The demo's pagers: log what a person's phone would show."""
+    import json
+
+    try:
+        title = json.loads(payload).get("title", "")
+    except (ValueError, AttributeError):
+        title = payload[:80].decode("utf-8", "replace")
+    log.info("demo pager of %s buzzes: %s", person, title)
 
 
 async def _hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

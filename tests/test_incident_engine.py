@@ -51,6 +51,9 @@ monitors:
   - {{id: web, url: "{http.url("/web")}", severity: SEV1, depends_on: [db],
       confirm: {{failures: 3, retry_interval: 100ms}}}}
   - {{id: docs, url: "{http.url("/docs")}", severity: SEV3}}
+  - {{id: db2, url: "{http.url("/db2")}", severity: SEV1,
+      confirm: {{failures: 4, retry_interval: 100ms}}}}
+  - {{id: web2, url: "{http.url("/web2")}", severity: SEV1, depends_on: [db2]}}
 people:
   - {{id: ada, notify: ["{hook}/ada", "{hook}/ada-backup"]}}
   - {{id: grace, notify: ["{hook}/grace"]}}
@@ -107,7 +110,7 @@ class Rig:
 
 @pytest.fixture
 async def rig(http_server: HTTPTestServer, tmp_path: Path) -> AsyncIterator[Rig]:
-    for path in ("/api", "/db", "/web", "/docs"):
+    for path in ("/api", "/db", "/web", "/docs", "/db2", "/web2"):
         http_server.set(path, body="ok")
     for who in ("ada", "ada-backup", "grace"):
         http_server.set(f"/hook/{who}", body="ok")
@@ -224,3 +227,31 @@ async def test_dependent_joins_its_dependency_incident(rig: Rig) -> None:
         await asyncio.sleep(0.02)
     assert inc.monitors == ["db", "web"]
     assert len(await rig.service.incidents()) == 1
+
+
+async def test_dependent_confirming_first_waits_for_its_dependency(rig: Rig) -> None:
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["web2"] is S.UP and engine.states["db2"] is S.UP)
+    rig.http.set("/db2", status=500)
+    rig.http.set("/web2", status=500)
+    await wait_for(lambda: engine.states["db2"] is S.DOWN)
+    inc_id = await rig.until_incident()
+    for _ in range(100):
+        inc = await rig.service.get(inc_id)
+        if len(inc.monitors) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert inc.monitors == ["db2", "web2"] and inc.title == "db2 is down"
+    assert len(await rig.service.incidents()) == 1
+
+
+async def test_dependent_opens_its_own_incident_when_dependency_recovers(rig: Rig) -> None:
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["web2"] is S.UP and engine.states["db2"] is S.UP)
+    rig.http.set("/db2", status=500)
+    rig.http.set("/web2", status=500)
+    await wait_for(lambda: engine.states["web2"] is S.DOWN)
+    rig.http.set("/db2", body="ok")  # a blip: db2 never confirms
+    inc_id = await rig.until_incident()
+    inc = await rig.service.get(inc_id)
+    assert inc.monitors == ["web2"] and inc.title == "web2 is down"

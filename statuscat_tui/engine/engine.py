@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import heapq
 import logging
 import os
@@ -132,6 +133,7 @@ class Engine:
         self._run_id = 0
         self.incidents: IncidentService | None = None
         self._monitor_events: list[tuple[Monitor, Transition]] = []
+        self._held: list[tuple[Monitor, Transition, float]] = []
         self._responder_wake = asyncio.Event()
         self.started_at = 0.0
         self._stopping = False
@@ -298,7 +300,9 @@ class Engine:
         window = self.calendar.active(m.id, wall) if self.calendar.by_monitor else None
         suppressed_by = None
         for dep in r.dependencies:
-            if dep.machine.settled is MonitorState.DOWN:
+            # A dependency still confirming its own failure counts too: the
+            # responder waits for it to settle before deciding whose outage it is.
+            if dep.machine.settled is MonitorState.DOWN or dep.machine.fail_streak > 0:
                 suppressed_by = dep.monitor.id
                 break
         tr = machine.observe(
@@ -355,7 +359,9 @@ class Engine:
             self._responder_wake.clear()
             try:
                 events, self._monitor_events = self._monitor_events, []
-                for monitor, tr in events:
+                for monitor, tr in [*events, *self._take_settled_dependents()]:
+                    if self._wait_for_dependency(monitor, tr):
+                        continue
                     await self._on_outage_change(service, monitor, tr)
                 await service.escalate_due()
                 for row in await service.claim_due():
@@ -367,6 +373,39 @@ class Engine:
                     await service.check_ready()
             except Exception:
                 log.exception("incident handling failed; will retry")
+
+    def _wait_for_dependency(self, monitor: Monitor, tr: Transition) -> bool:
+        """Hold a dependent's outage while its dependency is still being confirmed.
+
+        Otherwise a dependent that confirms first (a shorter interval) would
+        open its own incident a moment before the real cause opens another.
+        """
+        dep = self.by_id.get(tr.suppressed_by or "")
+        if dep is None or dep.machine.settled is MonitorState.DOWN:
+            return False
+        if dep.machine.fail_streak > 0:
+            c = dep.monitor.confirm
+            deadline = self.clock.time() + c.retry_interval * c.failures + dep.monitor.timeout
+            self._held.append((monitor, tr, deadline))
+            return True
+        return False
+
+    def _take_settled_dependents(self) -> list[tuple[Monitor, Transition]]:
+        """Held outages whose dependency has settled (or that waited long enough)."""
+        now = self.clock.time()
+        ready, keep = [], []
+        for monitor, tr, deadline in self._held:
+            dep = self.by_id[tr.suppressed_by or ""].machine
+            if dep.settled is MonitorState.DOWN:
+                ready.append((monitor, tr))
+            elif dep.fail_streak == 0 or now >= deadline:
+                # The dependency is fine after all: this is the dependent's own outage.
+                ready.append((monitor, dataclasses.replace(tr, suppressed_by=None)))
+            else:
+                keep.append((monitor, tr, deadline))
+        self._held = keep
+        # Only outages still under way: a dependent that recovered meanwhile opens nothing.
+        return [(m, tr) for m, tr in ready if _is_outage(m, self.by_id[m.id].machine.state)]
 
     async def _on_outage_change(
         self, service: IncidentService, monitor: Monitor, tr: Transition
