@@ -35,11 +35,12 @@ class ShiftedClock:
         self.offset += seconds
 
 
-def config_text(http: HTTPTestServer, *, sev3_page: str = "business_hours") -> str:
+def config_text(http: HTTPTestServer, *, auto_resolve: bool = False) -> str:
     hook = f"json://127.0.0.1:{http.port}/hook"
     return f"""
 settings:
   timezone: Europe/Berlin
+  auto_resolve: {"true" if auto_resolve else "false"}
   business_hours: {{days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00"}}
 defaults:
   interval: 300ms
@@ -64,7 +65,7 @@ escalation_policies:
       - {{notify: "person:grace", wait: 5m}}
 severities:
   SEV1: {{escalation: default, page: always}}
-  SEV3: {{escalation: default, page: {sev3_page}}}
+  SEV3: {{escalation: default, page: business_hours}}
 """
 
 
@@ -255,3 +256,33 @@ async def test_dependent_opens_its_own_incident_when_dependency_recovers(rig: Ri
     inc_id = await rig.until_incident()
     inc = await rig.service.get(inc_id)
     assert inc.monitors == ["web2"] and inc.title == "web2 is down"
+
+
+@pytest.mark.parametrize("auto", [False, True])
+async def test_ready_to_resolve_after_healthy_monitoring(
+    rig: Rig, auto: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import statuscat_tui.engine.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "READY_CHECK_EVERY", 0.1)
+    rig.config = parse_config(config_text(rig.http, auto_resolve=auto), "t.yml", env={})
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["api"] is S.UP)
+    rig.http.set("/api", status=500)
+    inc_id = await rig.until_incident()
+    rig.http.set("/api", body="ok")
+    await wait_for(lambda: engine.states["api"] is S.UP)
+    await rig.service.update(inc_id, "monitoring", "rolled back", by="ada")
+    await asyncio.sleep(0.5)
+    assert EventKind.READY_TO_RESOLVE not in await rig.kinds(inc_id)
+    rig.clock.advance(600 + 1)  # settings.confirm_resolved_after defaults to 10m
+    for _ in range(100):
+        if EventKind.READY_TO_RESOLVE in await rig.kinds(inc_id):
+            break
+        await asyncio.sleep(0.02)
+    kinds = await rig.kinds(inc_id)
+    assert EventKind.READY_TO_RESOLVE in kinds
+    # Auto-resolve happens in the same check; without it, a person decides.
+    inc = await rig.service.get(inc_id)
+    assert inc.active is not auto
+    assert (EventKind.RESOLVED in kinds) is auto

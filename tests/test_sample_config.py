@@ -113,6 +113,7 @@ def test_sample_shows_every_key_of_the_contract() -> None:
         "confirm_resolved_after",
         "postmortem_required",
         "concurrency",
+        "auto_resolve",
     }
     assert set(document["severities"]["SEV1"]) == {"description", "escalation", "page", "publish"}
     assert set(document["status_updates"]) == {

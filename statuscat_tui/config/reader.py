@@ -297,6 +297,13 @@ class NodeReader:
             return None
         return value
 
+    def boolean(self, node: Node, path: str) -> bool | None:
+        self._tick()
+        if not isinstance(node, ScalarNode) or node.tag != BOOL_TAG:
+            self.report(node, path, f"expected true or false, got {describe(node)}")
+            return None
+        return bool(self._constructor.construct_yaml_bool(node))
+
     def scalar(self, node: Node, path: str) -> str | int | float | bool | None:
         """A JSON-like scalar (for ``expect.json``); strings are ``${VAR}``-expanded."""
         self._tick()

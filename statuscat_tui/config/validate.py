@@ -359,6 +359,7 @@ class ConfigBuilder(NodeReader):
                 "confirm_resolved_after",
                 "postmortem_required",
                 "concurrency",
+                "auto_resolve",
             ),
         )
         values: dict[str, Any] = {}
@@ -386,6 +387,8 @@ class ConfigBuilder(NodeReader):
             values["postmortem_required"] = self._severity_list(n, f.at("postmortem_required"))
         if (n := f.get("concurrency")) is not None:
             values["concurrency"] = self.integer(n, f.at("concurrency"), 1, 100_000)
+        if (n := f.get("auto_resolve")) is not None:
+            values["auto_resolve"] = self.boolean(n, f.at("auto_resolve"))
         if any(v is None for v in values.values()):
             return None
         return Settings(**values)

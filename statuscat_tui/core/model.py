@@ -44,6 +44,7 @@ class Settings:
     confirm_resolved_after: float = 600.0
     postmortem_required: tuple[str, ...] = ("SEV1", "SEV2")
     concurrency: int = 500
+    auto_resolve: bool = False  # resolve incidents once ready, without a person
 
     @property
     def listen_host(self) -> str:

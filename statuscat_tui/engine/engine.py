@@ -17,6 +17,7 @@ import random
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from statuscat_tui import __version__
@@ -174,6 +175,21 @@ class Engine:
             asyncio.create_task(self._responder(), name="responder"),
         ]
         log.info("%s", self.summary())
+        self._warn_about_gaps()
+
+    def _warn_about_gaps(self) -> None:
+        """Say now if a schedule leaves nobody on call in the next 14 days."""
+        from statuscat_tui.core.oncall import gaps
+
+        now = datetime.fromtimestamp(self.clock.time(), UTC)
+        for sched in self.config.schedules:
+            for start, end in gaps(sched, now, now + timedelta(days=14)):
+                log.warning(
+                    "schedule %s: nobody on call from %s to %s",
+                    sched.id,
+                    start.isoformat(timespec="minutes"),
+                    end.isoformat(timespec="minutes"),
+                )
 
     def summary(self) -> str:
         types: dict[str, int] = {}

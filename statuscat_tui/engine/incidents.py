@@ -9,6 +9,7 @@ for the incident once the action is committed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -721,7 +722,10 @@ class IncidentService:
             return int(cur.rowcount)
 
     async def check_ready(self) -> None:
-        """Mark incidents in *monitoring* whose monitors stayed UP long enough."""
+        """Mark incidents in *monitoring* whose monitors stayed UP long enough.
+
+        With ``settings.auto_resolve`` they are resolved too.
+        """
         now = self.clock.time()
         after = self.config.settings.confirm_resolved_after
         async with self.store.reader.execute(
@@ -747,6 +751,11 @@ class IncidentService:
                 elif not ready and inc.ready_since is not None:
                     inc.ready_since = None
                     await _save(db, inc, now)
+            if ready and self.config.settings.auto_resolve:
+                with contextlib.suppress(IncidentError):  # e.g. resolved by hand meanwhile
+                    await self.resolve(
+                        incident_id, by=None, message="monitors healthy; resolved automatically"
+                    )
 
     # -- reads ----------------------------------------------------------------
 
