@@ -141,6 +141,12 @@ class IncidentService:
 
     # -- helpers -----------------------------------------------------------------
 
+    def severity_help(self) -> str:
+        """Every severity with the team's own description, for choosing one."""
+        return "; ".join(
+            f"{name}: {sev.description}" for name, sev in sorted(self.config.severities.items())
+        )
+
     def check_person(self, person: str) -> None:
         if self.people and person not in self.people:
             known = ", ".join(sorted(self.people))
@@ -311,7 +317,7 @@ class IncidentService:
     ) -> Incident:
         """Open an incident by hand."""
         if severity not in self.config.severities:
-            raise IncidentError(f"unknown severity {severity!r} (use SEV1, SEV2 or SEV3)")
+            raise IncidentError(f"unknown severity {severity!r}; {self.severity_help()}")
         if not title.strip():
             raise IncidentError("an incident needs a title")
         if by is not None:
@@ -372,7 +378,7 @@ class IncidentService:
 
     async def change_severity(self, incident_id: int, severity: str, *, by: str | None) -> Incident:
         if severity not in self.config.severities:
-            raise IncidentError(f"unknown severity {severity!r} (use SEV1, SEV2 or SEV3)")
+            raise IncidentError(f"unknown severity {severity!r}; {self.severity_help()}")
         inc, _ = await self._mutate(
             incident_id, lambda i, now: _change_severity(i, severity, now, by=by)
         )
