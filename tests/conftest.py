@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from statuscat_tui.probes import ProbeContext
+from tests.support.desktop import DesktopSession
 from tests.support.dnsserver import DNSTestServer
 from tests.support.httpserver import HTTPTestServer
+from tests.support.smtpserver import SMTPTestServer
 from tests.support.tlsserver import TLSServers
 
 
@@ -60,3 +62,25 @@ def _no_user_dirs(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPTestServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1:``smtp_server.port``; no TLS, AUTH allowed.
+
+    It accepts any login; read what arrived with ``smtp_server.wait_for(n)``.
+    """
+    with SMTPTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def desktop_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[DesktopSession]:
+    """A private D-Bus session bus with a recording org.freedesktop.Notifications server.
+
+    ``DBUS_SESSION_BUS_ADDRESS`` points at it for the test; read what arrived
+    with ``desktop_session.server.wait_for(n)``.
+    """
+    with DesktopSession() as session:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", session.address)
+        yield session

@@ -400,7 +400,8 @@ async def test_missing_ca_file(probe_ctx: ProbeContext, tmp_path: Any) -> None:
     )
     assert result.outcome is Outcome.FAIL
     assert result.reason.startswith("cannot load ca_file '")
-    assert result.reason.endswith("nope.pem': No such file or directory")
+    # The path itself may be shortened in the reason (long temp dirs); the cause may not.
+    assert result.reason.endswith("': No such file or directory")
 
 
 async def test_https_verifies_with_ca_file(

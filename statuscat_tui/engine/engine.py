@@ -42,6 +42,7 @@ HOUSEKEEPING_EVERY = 30.0
 RESPONDER_TICK = 0.2
 READY_CHECK_EVERY = 5.0
 DELIVERY_TIMEOUT = 30.0
+DELIVERY_GRACE = 3.0  # on stop, how long pages in flight may take to finish
 PRUNE_EVERY = 600.0
 # A probe that overruns its own timeout by this much is abandoned by the runner.
 DEADLINE_SLACK = 1.0
@@ -58,7 +59,8 @@ class Runtime:
     generation: int = 0  # bumped to invalidate queued heap entries (e.g. on a heartbeat)
     running: bool = False
     last: CheckResult | None = None
-    last_at: float | None = None
+    last_at: float | None = None  # when the last check started
+    checked_at: float | None = None  # when the last check's result was recorded
     beat_at: float | None = None
     fail_at: float | None = None
     dependencies: tuple[Runtime, ...] = ()
@@ -130,11 +132,14 @@ class Engine:
         self._wake = asyncio.Event()
         self._sem = asyncio.Semaphore(config.settings.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._main: list[asyncio.Task[None]] = []
         self._run_id = 0
         self.incidents: IncidentService | None = None
         self._monitor_events: list[tuple[Monitor, Transition]] = []
-        self._held: list[tuple[Monitor, Transition, float]] = []
+        # Outages held until their dependencies are re-checked: (monitor,
+        # transition, held since, give up at).
+        self._held: list[tuple[Monitor, Transition, float, float]] = []
         self._responder_wake = asyncio.Event()
         self.started_at = 0.0
         self._stopping = False
@@ -211,9 +216,16 @@ class Engine:
         if self._stopping:
             return
         self._stopping = True
-        for t in [*self._main, *self._tasks]:
+        for t in self._main:
             t.cancel()
-        await asyncio.gather(*self._main, *self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._main, return_exceptions=True)
+        # Let pages already on the wire finish and be recorded, so a clean stop
+        # never leaves one to be sent again on the next start.
+        if self._deliveries:
+            await asyncio.wait(self._deliveries, timeout=DELIVERY_GRACE)
+        for t in [*self._tasks, *self._deliveries]:
+            t.cancel()
+        await asyncio.gather(*self._tasks, *self._deliveries, return_exceptions=True)
         if self.listener is not None:
             await self.listener.stop()
         await self.probes.aclose()
@@ -330,6 +342,7 @@ class Engine:
         )
         r.last = result
         r.last_at = wall
+        r.checked_at = self.clock.time()
         span = m.confirm.retry_interval if machine.confirming else m.interval
         state = machine.state
         reason = None if result.outcome is Outcome.OK else result.reason
@@ -375,15 +388,16 @@ class Engine:
             self._responder_wake.clear()
             try:
                 events, self._monitor_events = self._monitor_events, []
-                for monitor, tr in [*events, *self._take_settled_dependents()]:
-                    if self._wait_for_dependency(monitor, tr):
-                        continue
+                for monitor, tr in events:
+                    if not self._wait_for_dependency(monitor, tr):
+                        await self._on_outage_change(service, monitor, tr)
+                for monitor, tr in self._take_settled_dependents():
                     await self._on_outage_change(service, monitor, tr)
                 await service.escalate_due()
                 for row in await service.claim_due():
                     task = asyncio.create_task(self._deliver(service, row))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self._deliveries.add(task)
+                    task.add_done_callback(self._deliveries.discard)
                 if loop.time() >= next_ready_check:
                     next_ready_check = loop.time() + READY_CHECK_EVERY
                     await service.check_ready()
@@ -391,34 +405,48 @@ class Engine:
                 log.exception("incident handling failed; will retry")
 
     def _wait_for_dependency(self, monitor: Monitor, tr: Transition) -> bool:
-        """Hold a dependent's outage while its dependency is still being confirmed.
+        """Hold a dependent's new outage until its dependencies have been re-checked.
 
-        Otherwise a dependent that confirms first (a shorter interval) would
-        open its own incident a moment before the real cause opens another.
+        A dependent often notices first (an API fails a moment before its
+        database's own check comes round). Its dependencies are checked at
+        once; the outage is decided when none of them is still confirming a
+        failure: it joins a dependency that went DOWN, or is its own.
         """
-        dep = self.by_id.get(tr.suppressed_by or "")
-        if dep is None or dep.machine.settled is MonitorState.DOWN:
+        deps = self.by_id[monitor.id].dependencies
+        if (
+            not deps
+            or not _is_outage(monitor, tr.new)
+            or (
+                tr.suppressed_by is not None
+                and self.by_id[tr.suppressed_by].machine.settled is MonitorState.DOWN
+            )
+        ):
             return False
-        if dep.machine.fail_streak > 0:
-            c = dep.monitor.confirm
-            deadline = self.clock.time() + c.retry_interval * c.failures + dep.monitor.timeout
-            self._held.append((monitor, tr, deadline))
-            return True
-        return False
+        now = self.clock.time()
+        patience = max(
+            d.monitor.timeout + d.monitor.confirm.retry_interval * d.monitor.confirm.failures
+            for d in deps
+        )
+        for d in deps:
+            self.poke(d.monitor.id)
+        self._held.append((monitor, tr, now, now + patience + 1.0))
+        return True
 
     def _take_settled_dependents(self) -> list[tuple[Monitor, Transition]]:
-        """Held outages whose dependency has settled (or that waited long enough)."""
+        """Held outages whose dependencies have settled (or that waited long enough)."""
         now = self.clock.time()
         ready, keep = [], []
-        for monitor, tr, deadline in self._held:
-            dep = self.by_id[tr.suppressed_by or ""].machine
-            if dep.settled is MonitorState.DOWN:
-                ready.append((monitor, tr))
-            elif dep.fail_streak == 0 or now >= deadline:
-                # The dependency is fine after all: this is the dependent's own outage.
-                ready.append((monitor, dataclasses.replace(tr, suppressed_by=None)))
+        for monitor, tr, held_at, deadline in self._held:
+            deps = self.by_id[monitor.id].dependencies
+            down = next((d for d in deps if d.machine.settled is MonitorState.DOWN), None)
+            unsure = any(d.machine.fail_streak > 0 or (d.checked_at or 0.0) < held_at for d in deps)
+            if down is not None:
+                ready.append((monitor, dataclasses.replace(tr, suppressed_by=down.monitor.id)))
+            elif unsure and now < deadline:
+                keep.append((monitor, tr, held_at, deadline))
             else:
-                keep.append((monitor, tr, deadline))
+                # Every dependency is fine: this is the dependent's own outage.
+                ready.append((monitor, dataclasses.replace(tr, suppressed_by=None)))
         self._held = keep
         # Only outages still under way: a dependent that recovered meanwhile opens nothing.
         return [(m, tr) for m, tr in ready if _is_outage(m, self.by_id[m.id].machine.state)]

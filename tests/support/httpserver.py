@@ -12,6 +12,7 @@ changeable at any time::
         server.set("/hang", behaviour="hang")
         server.redirect("/old", "/health")
         server.hits("/health")                     # requests seen for that path
+        server.requests("/hook")[0].body           # what the client sent (bytes)
 
 Behaviours: ``normal`` (status line, headers, body), ``hang`` (read the request,
 never answer), ``headers_then_hang`` (send headers promising a body, then
@@ -63,6 +64,7 @@ class Request:
     path: str
     query: str
     headers: dict[str, str]  # names lower-cased
+    body: bytes = b""  # from Content-Length or a chunked transfer encoding
 
 
 class HTTPTestServer:
@@ -338,11 +340,27 @@ async def _read_request(reader: asyncio.StreamReader) -> Request | None:
         if line:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0") or 0)
-    if length:
-        await reader.readexactly(length)
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = await _read_chunked(reader)
+    else:
+        length = int(headers.get("content-length", "0") or 0)
+        body = await reader.readexactly(length) if length else b""
     parts = urlsplit(target)
-    return Request(method, parts.path or "/", parts.query, headers)
+    return Request(method, parts.path or "/", parts.query, headers, body)
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    """A chunked request body, trailers skipped."""
+    chunks: list[bytes] = []
+    while True:
+        size_line = await reader.readuntil(b"\r\n")
+        size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while (await reader.readuntil(b"\r\n")) != b"\r\n":
+                pass  # trailer fields
+            return b"".join(chunks)
+        chunks.append(await reader.readexactly(size))
+        await reader.readexactly(2)  # the CRLF after each chunk
 
 
 def _quiet_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
