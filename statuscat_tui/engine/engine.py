@@ -160,6 +160,9 @@ class Engine:
             if snap is not None:
                 _restore(r.machine, MonitorState(snap["state"]), snap["state_since"])
         self.incidents = IncidentService(self.store, self.config, self.clock)
+        # Loading Apprise's plugins takes a moment: do it off the event loop now,
+        # not on the first page.
+        await asyncio.to_thread(_load_channels)
         requeued = await self.incidents.requeue_interrupted()
         if requeued:
             log.warning("%d pages were being sent when the engine stopped; sending again", requeued)
@@ -526,6 +529,12 @@ class Engine:
     @property
     def states(self) -> dict[str, MonitorState]:
         return {r.monitor.id: r.machine.state for r in self.runtimes}
+
+
+def _load_channels() -> None:
+    from statuscat_tui.notify import describe_target
+
+    describe_target("json://localhost/")
 
 
 def _is_outage(monitor: Monitor, state: MonitorState) -> bool:
