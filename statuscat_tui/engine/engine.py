@@ -15,6 +15,7 @@ import logging
 import os
 import random
 import socket
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,7 @@ HOUSEKEEPING_EVERY = 30.0
 RESPONDER_TICK = 0.2
 READY_CHECK_EVERY = 5.0
 DELIVERY_TIMEOUT = 30.0
+HISTORY = 30  # latencies kept per monitor for the dashboard's sparklines
 DELIVERY_GRACE = 3.0  # on stop, how long pages in flight may take to finish
 PRUNE_EVERY = 600.0
 # A probe that overruns its own timeout by this much is abandoned by the runner.
@@ -61,6 +63,7 @@ class Runtime:
     last: CheckResult | None = None
     last_at: float | None = None  # when the last check started
     checked_at: float | None = None  # when the last check's result was recorded
+    history: deque[float] = field(default_factory=lambda: deque(maxlen=HISTORY))
     beat_at: float | None = None
     fail_at: float | None = None
     dependencies: tuple[Runtime, ...] = ()
@@ -345,6 +348,8 @@ class Engine:
         )
         r.last = result
         r.last_at = wall
+        if result.latency is not None:
+            r.history.append(result.latency)
         r.checked_at = self.clock.time()
         span = m.confirm.retry_interval if machine.confirming else m.interval
         state = machine.state
