@@ -40,21 +40,23 @@ def _common() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
+    ui = _ui_options()
     parser = argparse.ArgumentParser(
         prog="statuscat",
         description="Terminal-first incident response: probes, incidents, paging, status page.",
-        parents=[common],
+        parents=[common, ui],
     )
     parser.add_argument("--version", action="version", version=f"statuscat {__version__}")
     parser.set_defaults(func=cmd_run)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
-        parents=[common],
+        parents=[common, ui],
         help="run on a built-in demo: local targets that fail and recover; no network needed",
     )
+    demo.add_argument("--headless", action="store_true", help="log to stdout, no dashboard")
     demo.set_defaults(func=cmd_demo)
-    run = sub.add_parser("run", parents=[common], help="run the engine")
+    run = sub.add_parser("run", parents=[common, ui], help="run the engine")
     run.add_argument("--headless", action="store_true", help="the engine alone, logging to stdout")
     run.set_defaults(func=cmd_run)
     check = sub.add_parser("check", parents=[common], help="validate the config (exit 0, or 2)")
@@ -62,6 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _command_modules():
         module.register(sub, common)
     return parser
+
+
+def _ui_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--wallboard",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="start on the wallboard (large tiles, no interaction needed)",
+    )
+    p.add_argument("--theme", default=argparse.SUPPRESS, help="a theme from themes/")
+    p.add_argument(
+        "--as",
+        dest="as_person",
+        default=argparse.SUPPRESS,
+        help="act as this person (default: settings.me)",
+    )
+    return p
 
 
 def _command_modules() -> list[ModuleType]:
@@ -83,7 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from statuscat_tui.demo import run_demo
 
-    return run_demo(verbose=getattr(args, "verbose", False))
+    return run_demo(
+        headless=getattr(args, "headless", False),
+        verbose=getattr(args, "verbose", False),
+        wallboard=getattr(args, "wallboard", False),
+        theme=getattr(args, "theme", None),
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -94,14 +119,44 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """`statuscat run --headless`; `statuscat` alone until the dashboard exists."""
+    """`statuscat run --headless`: the engine alone; `statuscat` (or `run`): the dashboard."""
     config = load(args)
-    from statuscat_tui.engine.logs import setup_logging
+    if getattr(args, "headless", False):
+        from statuscat_tui.engine.logs import setup_logging
 
-    setup_logging(config.secrets, verbose=getattr(args, "verbose", False))
-    if not getattr(args, "headless", False):
-        log.info("the dashboard is not built yet; running the engine in the foreground")
-    return run_engine(config, database_path(args, config))
+        setup_logging(config.secrets, verbose=getattr(args, "verbose", False))
+        return run_engine(config, database_path(args, config))
+    return run_dashboard(args, config)
+
+
+def run_dashboard(args: argparse.Namespace, config: Config) -> int:
+    """The Textual dashboard; runs the engine in-process unless another process does."""
+    import dataclasses
+    import logging as _logging
+
+    from statuscat_tui.ui.app import StatusCatApp
+    from statuscat_tui.ui.themes import ThemeError
+
+    person = getattr(args, "as_person", None)
+    if person is not None:
+        if config.people and person not in {p.id for p in config.people}:
+            known = ", ".join(sorted(p.id for p in config.people))
+            raise CommandError(f"unknown person {person!r} for --as (known: {known})", 2)
+        config = dataclasses.replace(
+            config, settings=dataclasses.replace(config.settings, me=person)
+        )
+    # The screen belongs to the dashboard: engine logging stays quiet unless it is an error.
+    _logging.basicConfig(level=_logging.ERROR)
+    try:
+        app = StatusCatApp(
+            config,
+            database_path(args, config),
+            theme=getattr(args, "theme", None),
+            wallboard=getattr(args, "wallboard", False),
+        )
+    except ThemeError as exc:
+        raise CommandError(str(exc), 2) from None
+    return app.run() or 0
 
 
 def run_engine(config: Config, db_path: Path) -> int:

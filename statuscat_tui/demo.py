@@ -117,7 +117,8 @@ class DemoTargets:
         self.t0 = time.monotonic()
         self.http: asyncio.Server | None = None
         self.db: asyncio.Server | None = None
-        self.http_port = 0
+        self.http_port = free_port()
+        self.listen_port = free_port()
         self.db_port = free_port()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -126,9 +127,9 @@ class DemoTargets:
         return start <= (time.monotonic() - self.t0) % CYCLE < end
 
     async def start(self) -> None:
-        self.http = await asyncio.start_server(self._http, "127.0.0.1", 0)
-        self.http_port = int(self.http.sockets[0].getsockname()[1])
+        self.http = await asyncio.start_server(self._http, "127.0.0.1", self.http_port)
         self._tasks.append(asyncio.create_task(self._db_loop()))
+        self._tasks.append(asyncio.create_task(self.heartbeats(self.listen_port)))
 
     async def stop(self) -> None:
         for t in self._tasks:
@@ -227,42 +228,54 @@ def demo_config(http_port: int, db_port: int, listen_port: int) -> Config:
     return parse_config(text, "<demo>", env={})
 
 
-def run_demo(*, verbose: bool = False) -> int:
-    """Run the engine on the demo until Ctrl-C / SIGTERM."""
-    from statuscat_tui.engine.logs import setup_logging
+def run_demo(
+    *,
+    headless: bool = False,
+    verbose: bool = False,
+    wallboard: bool = False,
+    theme: str | None = None,
+) -> int:
+    """Run the demo until quit (the dashboard) or Ctrl-C / SIGTERM (headless)."""
+    targets = DemoTargets()
+    config = demo_config(targets.http_port, targets.db_port, targets.listen_port)
+    with tempfile.TemporaryDirectory(prefix="statuscat-demo-") as tmp:
+        db = Path(tmp) / "demo.db"
+        if headless:
+            from statuscat_tui.engine.logs import setup_logging
 
-    setup_logging((), verbose=verbose)
-    return asyncio.run(_demo())
+            setup_logging((), verbose=verbose)
+            return asyncio.run(_headless(targets, config, db))
+        from statuscat_tui.ui.app import StatusCatApp
+
+        app = StatusCatApp(
+            config,
+            db,
+            theme=theme,
+            wallboard=wallboard,
+            on_start=targets.start,
+            on_stop=targets.stop,
+        )
+        return app.run() or 0
 
 
-async def _demo() -> int:
+async def _headless(targets: DemoTargets, config: Config, db: Path) -> int:
     import signal
 
     from statuscat_tui.cli import STOP_DEADLINE
     from statuscat_tui.engine.engine import Engine
 
-    targets = DemoTargets()
     await targets.start()
-    listen_port = free_port()
-    config = demo_config(targets.http_port, targets.db_port, listen_port)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    with tempfile.TemporaryDirectory(prefix="statuscat-demo-") as tmp:
-        engine = Engine(config, Path(tmp) / "demo.db")
-        beats = asyncio.create_task(targets.heartbeats(listen_port))
-        try:
-            await engine.start()
-            log.info(
-                "demo: the dashboard is not built yet, so the engine logs here; "
-                "faults start within a minute and repeat every %ds. Ctrl-C stops.",
-                CYCLE,
-            )
-            await stop.wait()
-        finally:
-            beats.cancel()
-            async with asyncio.timeout(STOP_DEADLINE):
-                await engine.stop()
-            await targets.stop()
+    engine = Engine(config, db)
+    try:
+        await engine.start()
+        log.info("demo: faults start within a minute and repeat every %ds. Ctrl-C stops.", CYCLE)
+        await stop.wait()
+    finally:
+        async with asyncio.timeout(STOP_DEADLINE):
+            await engine.stop()
+        await targets.stop()
     return 0

@@ -29,13 +29,13 @@ def describe(e: Event) -> str:
     if k is EventKind.NOT_PAGED:
         return f"nobody paged: {d.get('why')}"
     if k is EventKind.DELIVERY_SUCCEEDED:
-        return f"{d.get('kind', 'page')} delivered to {d.get('person')} via {d.get('target')}"
+        return f"{_what(d)} delivered to {d.get('person')} via {d.get('target')}"
     if k is EventKind.DELIVERY_FAILED:
         if d.get("schedule"):
             return f"could not page schedule {d['schedule']}: {d.get('detail')}"
         tail = "giving up" if d.get("final") else "will retry"
         return (
-            f"{d.get('kind', 'page')} to {d.get('person')} via {d.get('target')} failed "
+            f"{_what(d)} to {d.get('person')} via {d.get('target')} failed "
             f"(attempt {d.get('attempt')}): {d.get('detail')}; {tail}"
         )
     if k is EventKind.ESCALATED:
@@ -63,6 +63,11 @@ def describe(e: Event) -> str:
     if k is EventKind.REOPENED:
         return f"reopened: {d.get('monitor')} failed again ({d.get('reason')})"
     assert_never(k)  # mypy fails here if a kind above is missing
+
+
+def _what(data: dict[str, object]) -> str:
+    kind = data.get("kind", "page")
+    return "resolution notice" if kind == "resolved" else "page"
 
 
 def local_time(ts: float, tz: ZoneInfo) -> str:

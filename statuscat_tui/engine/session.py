@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from statuscat_tui.core.incidents import Event, EventKind, Incident, IncidentError, PublicStatus
+from statuscat_tui.core.incidents import Event, EventKind, Incident, IncidentError
 from statuscat_tui.core.model import Config
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.core.timeline import describe
@@ -39,7 +39,7 @@ __all__ = [
     "Snapshot",
 ]
 
-UPTIME_REFRESH = 60.0
+UPTIME_REFRESH = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +172,7 @@ class Session:
         self._service = self.engine.incidents
 
     async def stop(self) -> None:
+        """Stop the engine (if ours) and close the database. Safe to call twice."""
         if self.engine is not None:
             await self.engine.stop()
             self.engine = None
@@ -437,9 +438,3 @@ class Session:
 
         result = await deliver("desktop", Message(title, body, "notice"), timeout=5)
         return result.ok
-
-
-def next_status(current: str) -> PublicStatus:
-    order = list(PublicStatus)
-    i = order.index(PublicStatus(current))
-    return order[min(i + 1, len(order) - 1)]

@@ -1,0 +1,663 @@
+"""The StatusCat dashboard: four live panes, keyboard-driven incident response.
+
+The app talks to a :class:`~statuscat_tui.engine.session.Session` only: it
+reads snapshots and sends actions, each committed to SQLite before the screen
+says it is done. A refresh never overlaps the previous one: it runs in a
+worker and schedules the next when it finishes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from statuscat_tui.core.incidents import IncidentError, ResolveRefused
+from statuscat_tui.core.model import Config
+from statuscat_tui.core.states import MonitorState
+from statuscat_tui.engine.session import IncidentView, MonitorView, Session, Snapshot
+from statuscat_tui.ui.format import (
+    PLAIN,
+    STATE_RANK,
+    Palette,
+    age,
+    latency,
+    literal,
+    sparkline,
+    state_cell,
+    uptime,
+)
+from statuscat_tui.ui.tables import Cell, selected_key, sync_table
+
+T = TypeVar("T")
+
+REFRESH_EVERY = 1.0
+
+
+def _key_display(key: str) -> str:
+    return {"question_mark": "?", "slash": "/", "colon": ":", "space": "space"}.get(key, key)
+
+
+class Dashboard(Screen[None]):
+    """The main screen: monitors, incidents, on call, events."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        yield Static(id="viewer-banner")
+        with Container(id="panes"):
+            with Vertical(id="monitors-pane", classes="pane"):
+                yield Input(placeholder="filter monitors (esc clears)", id="filter")
+                yield DataTable[Cell](id="monitors", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="incidents-pane", classes="pane"):
+                yield DataTable[Cell](id="incidents", cursor_type="row")
+            with Vertical(id="oncall-pane", classes="pane"):
+                yield DataTable[Cell](id="oncall", cursor_type="row")
+            with Vertical(id="events-pane", classes="pane"):
+                yield DataTable[Cell](id="events", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        titles = {
+            "monitors-pane": "1 Monitors",
+            "incidents-pane": "2 Incidents",
+            "oncall-pane": "3 On call",
+            "events-pane": "4 Events",
+        }
+        for pane_id, title in titles.items():
+            self.query_one(f"#{pane_id}").border_title = title
+        self.query_one("#monitors", DataTable).add_columns(
+            "State", "Monitor", "Reason", "Latency", "24h", "30d", "Trend", "Type"
+        )
+        self.query_one("#incidents", DataTable).add_columns(
+            "Sev", "#", "Title", "Status", "Owner", "Age", "Paged / acked"
+        )
+        self.query_one("#oncall", DataTable).add_columns("Schedule", "On call", "Until", "Next")
+        self.query_one("#events", DataTable).add_columns("Time", "Event")
+        self.query_one("#filter").display = False
+        self.query_one("#monitors").focus()
+        # Only now do the tables have their columns: start feeding them.
+        self.app.call_later(self.app.start_session)  # type: ignore[attr-defined]
+
+
+class StatusCatApp(App[int]):
+    """The dashboard. Build it with a config and a database path (tests use temp ones)."""
+
+    CSS_PATH = "statuscat.tcss"
+    TITLE = "StatusCat"
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "ack", "Ack", id="incident.ack"),
+        Binding("o", "own", "Own", id="incident.own"),
+        Binding("u", "update", "Update", id="incident.update"),
+        Binding("s", "severity", "Severity", id="incident.severity"),
+        Binding("r", "resolve", "Resolve", id="incident.resolve"),
+        Binding("n", "new_incident", "New", id="incident.new"),
+        Binding("P", "page", "Page someone", id="incident.page"),
+        Binding("w", "wallboard", "Wallboard", id="app.wallboard"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("slash", "filter", "Filter", id="monitors.filter"),
+        Binding("space", "pause", "Pause", id="app.pause"),
+        Binding("colon", "command_palette", "Commands", show=False, id="app.palette"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("1", "focus_pane('monitors')", "Monitors", show=False, id="pane.monitors"),
+        Binding("2", "focus_pane('incidents')", "Incidents", show=False, id="pane.incidents"),
+        Binding("3", "focus_pane('oncall')", "On call", show=False, id="pane.oncall"),
+        Binding("4", "focus_pane('events')", "Events", show=False, id="pane.events"),
+        Binding("j", "cursor('down')", "Down", show=False, id="list.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="list.up"),
+        Binding("g", "cursor('top')", "Top", show=False, id="list.top"),
+        Binding("G", "cursor('bottom')", "Bottom", show=False, id="list.bottom"),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        db_path: Path,
+        *,
+        session: Session | None = None,
+        theme: str | None = None,
+        wallboard: bool = False,
+        on_start: Callable[[], Awaitable[None]] | None = None,
+        on_stop: Callable[[], Awaitable[None]] | None = None,
+        refresh_every: float = REFRESH_EVERY,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.session = session or Session(config, db_path)
+        self.start_wallboard = wallboard
+        self.refresh_every = refresh_every
+        self._on_start = on_start
+        self._on_stop = on_stop
+        self.snapshot: Snapshot | None = None
+        self.paused = False
+        self.filter_text = ""
+        self.ready = False
+        self._caches: dict[str, dict[str, list[Cell]]] = {
+            "monitors": {},
+            "incidents": {},
+            "oncall": {},
+            "events": {},
+        }
+        self._theme_name = theme or config.settings.theme
+        self.palette = PLAIN
+        self._register_themes()
+
+    def on_mount(self) -> None:
+        self._new_palette()
+        self.theme_changed_signal.subscribe(self, self._new_palette)
+
+    def _new_palette(self, _theme: object = None) -> None:
+        self.palette = Palette(self.theme_variables)
+        for cache in self._caches.values():
+            cache.clear()  # re-style every cell on the next refresh
+        if self.snapshot is not None:
+            self.apply_snapshot(self.snapshot)
+
+    # -- start and stop --------------------------------------------------------
+
+    def _register_themes(self) -> None:
+        from statuscat_tui.ui.themes import load_themes, resolve_theme
+
+        themes = load_themes()
+        for t in themes.values():
+            self.register_theme(t)
+        self.theme = resolve_theme(self._theme_name, themes).name
+
+    def get_default_screen(self) -> Screen[Any]:
+        return Dashboard()
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def start_session(self) -> None:
+        if self._on_start is not None:
+            await self._on_start()
+        try:
+            await self.session.start()
+        except Exception as exc:
+            self.exit(1, message=f"statuscat: cannot start: {exc}")
+            return
+        self.ready = True
+        self._update_banner()
+        if self.start_wallboard:
+            self.action_wallboard()
+        self.refresh_now()
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        """However the app ends (q, ctrl+c, a test leaving run_test): stop cleanly."""
+        self.workers.cancel_group(self, "refresh")
+        await self.session.stop()
+        if self._on_stop is not None:
+            await self._on_stop()
+            self._on_stop = None
+
+    def _update_banner(self) -> None:
+        banner = self.screen_stack[0].query_one("#viewer-banner", Static)
+        if self.session.mode == "viewer":
+            banner.update(
+                Text(
+                    f"VIEWER — the engine runs in another process ({self.session.engine_holder});"
+                    " actions go through the database",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
+            )
+            banner.display = True
+        else:
+            banner.display = False
+
+    # -- live data -------------------------------------------------------------
+
+    def refresh_now(self) -> None:
+        self._refresh_worker()
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def _refresh_worker(self) -> None:
+        try:
+            snap = await self.session.snapshot()
+        except Exception as exc:  # a broken read must not end the dashboard
+            self.notify(f"refresh failed: {exc}", severity="error", markup=False)
+        else:
+            self._alert_pages(snap)
+            if not self.paused:
+                self.snapshot = snap
+                try:
+                    self.apply_snapshot(snap)
+                except Exception as exc:  # shown, not swallowed; the next tick tries again
+                    self.notify(f"display failed: {exc!r}", severity="error", markup=False)
+        finally:
+            self.set_timer(self.refresh_every, self._refresh_worker)
+
+    def _alert_pages(self, snap: Snapshot) -> None:
+        for alert in snap.new_pages:
+            self.bell()
+            self.notify(
+                Text(f"🔔 #{alert.incident} paged {alert.person}: {alert.title}").plain,
+                title="Page",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+            self._desktop(f"StatusCat: #{alert.incident} paged {alert.person}", alert.title)
+
+    @work(group="desktop", exit_on_error=False)
+    async def _desktop(self, title: str, body: str) -> None:
+        await self.session.notify_desktop(title, body)
+
+    def apply_snapshot(self, snap: Snapshot) -> None:
+        dash = self.screen_stack[0]
+        if not isinstance(dash, Dashboard):
+            return
+        with self.batch_update():
+            self._status_line(dash, snap)
+            self._fill_monitors(dash, snap)
+            self._fill_incidents(dash, snap)
+            self._fill_oncall(dash, snap)
+            self._fill_events(dash, snap)
+        from statuscat_tui.ui.wallboard import WallboardScreen
+
+        if isinstance(self.screen, WallboardScreen):
+            self.screen.show(snap)
+        show = getattr(self.screen, "show_snapshot", None)
+        if callable(show):
+            show(snap)
+
+    def _status_line(self, dash: Dashboard, snap: Snapshot) -> None:
+        counts: dict[MonitorState, int] = {}
+        for m in snap.monitors:
+            counts[m.state] = counts.get(m.state, 0) + 1
+        parts = [
+            f"{s.symbol} {counts[s]} {s.name}" for s in sorted(counts, key=lambda s: STATE_RANK[s])
+        ]
+        sev1 = sum(1 for i in snap.incidents if i.severity == "SEV1")
+        inc = f"{len(snap.incidents)} incident{'s' * (len(snap.incidents) != 1)}"
+        if sev1:
+            inc += f" ({sev1} SEV1)"
+        clock = time.strftime("%H:%M:%S", time.localtime(snap.taken_at))
+        paused = "  ⏸ PAUSED (space resumes)" if self.paused else ""
+        mode = "engine" if self.session.mode == "engine" else "viewer"
+        line = f" StatusCat  {clock}  {mode}  │ {inc} │ " + "  ".join(parts) + paused
+        dash.query_one("#status", Static).update(Text(line, no_wrap=True, overflow="ellipsis"))
+
+    def _monitor_rows(self, snap: Snapshot) -> list[tuple[str, list[Cell]]]:
+        needle = self.filter_text.lower()
+        monitors: Iterable[MonitorView] = snap.monitors
+        if needle:
+            monitors = [
+                m
+                for m in monitors
+                if needle in m.id.lower()
+                or needle in m.name.lower()
+                or needle in m.reason.lower()
+                or needle in (m.component or "").lower()
+            ]
+        ordered = sorted(monitors, key=lambda m: (STATE_RANK[m.state], m.name.lower()))
+        rows: list[tuple[str, list[Cell]]] = []
+        for m in ordered:
+            failing = m.state not in (MonitorState.UP, MonitorState.MAINTENANCE)
+            rows.append(
+                (
+                    m.id,
+                    [
+                        state_cell(m.state, self.palette),
+                        literal(m.name, limit=40),
+                        literal(m.reason if failing else "", style=self.palette.error, limit=40),
+                        latency(m.latency),
+                        uptime(m.uptime_24h),
+                        uptime(m.uptime_30d),
+                        sparkline(m.history),
+                        m.type,
+                    ],
+                )
+            )
+        return rows
+
+    def _fill_monitors(self, dash: Dashboard, snap: Snapshot) -> None:
+        table = dash.query_one("#monitors", DataTable)
+        sync_table(table, self._monitor_rows(snap), self._caches["monitors"])
+
+    def _fill_incidents(self, dash: Dashboard, snap: Snapshot) -> None:
+        rows: list[tuple[str, list[Cell]]] = []
+        for i in sorted(snap.incidents, key=lambda i: (i.severity, -i.id)):
+            status = i.public_status + ("  ✔ ready to resolve" if i.ready else "")
+            acked = ", ".join(i.acked_by) if i.acked_by else "not acked"
+            paged = ", ".join(i.paged) if i.paged else "nobody paged"
+            rows.append(
+                (
+                    str(i.id),
+                    [
+                        Text(i.severity, style=self.palette.severity.get(i.severity, "")),
+                        f"#{i.id}",
+                        literal(i.title, limit=60),
+                        status,
+                        literal(i.owner or "—"),
+                        age(snap.taken_at - i.started),
+                        literal(f"{paged} / {acked}"),
+                    ],
+                )
+            )
+        sync_table(dash.query_one("#incidents", DataTable), rows, self._caches["incidents"])
+
+    def _fill_oncall(self, dash: Dashboard, snap: Snapshot) -> None:
+        rows: list[tuple[str, list[Cell]]] = []
+        for o in snap.oncall:
+            who = literal(o.person_name or "nobody", style="" if o.person else self.palette.error)
+            until = "—"
+            if o.until is not None:
+                when = time.strftime("%a %H:%M", time.localtime(o.until))
+                until = f"{when} (in {age(o.until - snap.taken_at)})"
+            nxt = o.next_person or "—"
+            if o.gap:
+                nxt += f"  ⚠ {o.gap}"
+            rows.append((o.schedule, [literal(o.name), who, until, literal(nxt)]))
+        sync_table(dash.query_one("#oncall", DataTable), rows, self._caches["oncall"])
+
+    def _fill_events(self, dash: Dashboard, snap: Snapshot) -> None:
+        rows: list[tuple[str, list[Cell]]] = [
+            (f"{e.at:.6f}-{n}", [time.strftime("%H:%M:%S", time.localtime(e.at)), literal(e.text)])
+            for n, e in enumerate(snap.feed)
+        ]
+        sync_table(dash.query_one("#events", DataTable), rows, self._caches["events"])
+
+    # -- selection ---------------------------------------------------------------
+
+    def selected_incident(self) -> int | None:
+        """The incident an action applies to: the open incident screen's, else the selected row."""
+        from statuscat_tui.ui.incident import IncidentScreen
+
+        if isinstance(self.screen, IncidentScreen):
+            return self.screen.incident_id
+        dash = self.screen_stack[0]
+        table = dash.query_one("#incidents", DataTable)
+        key = selected_key(table)
+        return int(key) if key is not None else None
+
+    def _incident_view(self, incident_id: int) -> IncidentView | None:
+        if self.snapshot is None:
+            return None
+        return next((i for i in self.snapshot.incidents if i.id == incident_id), None)
+
+    def _need_incident(self) -> int | None:
+        incident_id = self.selected_incident()
+        if incident_id is None:
+            self.notify("no incident selected", severity="warning")
+        return incident_id
+
+    # -- actions -------------------------------------------------------------------
+
+    def _act(self, call: Callable[[], Awaitable[T]], done: Callable[[T], str]) -> None:
+        """Run an action; say it is done only once it is committed, or show why not."""
+
+        async def run() -> None:
+            try:
+                result = await call()
+            except IncidentError as exc:
+                self.notify(str(exc), title="Not done", severity="error", markup=False)
+                return
+            self.notify(done(result), markup=False)
+            self.refresh_now()
+            refresh = getattr(self.screen, "reload", None)
+            if callable(refresh):
+                refresh()
+
+        self.run_worker(run(), group="action", exit_on_error=False)
+
+    def action_ack(self) -> None:
+        if (iid := self._need_incident()) is not None:
+            self._act(
+                lambda: self.session.acknowledge(iid),
+                lambda inc: f"✔ #{inc.id} acknowledged by {self.session.me}; pages stopped",
+            )
+
+    def action_own(self) -> None:
+        if (iid := self._need_incident()) is not None:
+            self._act(
+                lambda: self.session.take_ownership(iid),
+                lambda inc: f"✔ #{inc.id} is now owned by {inc.owner}",
+            )
+
+    def action_update(self) -> None:
+        from statuscat_tui.ui.modals import UpdateModal
+
+        iid = self._need_incident()
+        view = self._incident_view(iid) if iid is not None else None
+        if iid is None or view is None:
+            return
+        templates = {
+            s: self.session.status_template(s, view)
+            for s in ("investigating", "identified", "monitoring", "resolved")
+        }
+
+        def posted(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            status, message = result
+            self._act(
+                lambda: self.session.update(iid, status, message),
+                lambda inc: f"✔ #{inc.id} {inc.public_status.value}: update posted",
+            )
+
+        self.push_screen(UpdateModal(view, templates), posted)
+
+    def action_severity(self) -> None:
+        from statuscat_tui.ui.modals import SeverityModal
+
+        iid = self._need_incident()
+        view = self._incident_view(iid) if iid is not None else None
+        if iid is None or view is None:
+            return
+
+        def chosen(severity: str | None) -> None:
+            if severity is None or severity == view.severity:
+                return
+            self._act(
+                lambda: self.session.change_severity(iid, severity),
+                lambda inc: f"✔ #{inc.id} is now {inc.severity}",
+            )
+
+        self.push_screen(SeverityModal(view.severity, self.config.severities), chosen)
+
+    def action_new_incident(self) -> None:
+        from statuscat_tui.ui.modals import OpenIncidentModal
+
+        components = [c.name for c in self.config.components] or sorted(
+            {m.component for m in self.config.monitors if m.component}
+        )
+
+        def opened(result: tuple[str, str, str | None] | None) -> None:
+            if result is None:
+                return
+            title, severity, component = result
+            self._act(
+                lambda: self.session.open_incident(title, severity, component),
+                lambda inc: f"✔ opened #{inc.id}: {inc.title} ({inc.severity})",
+            )
+
+        self.push_screen(OpenIncidentModal(self.config.severities, components), opened)
+
+    def action_page(self) -> None:
+        from statuscat_tui.ui.modals import PageModal
+
+        iid = self._need_incident()
+        if iid is None:
+            return
+        people = [(p.id, p.name) for p in self.config.people]
+        oncall = {
+            o.schedule: o.person_name for o in (self.snapshot.oncall if self.snapshot else ())
+        }
+        schedules = [(s.id, s.name, oncall.get(s.id)) for s in self.config.schedules]
+
+        def chosen(result: tuple[str, str, str | None] | None) -> None:
+            if result is None:
+                return
+            kind, ident, message = result
+            self._act(
+                lambda: self.session.page(
+                    iid,
+                    person=ident if kind == "person" else None,
+                    schedule=ident if kind == "schedule" else None,
+                    message=message,
+                ),
+                lambda who: f"✔ paging {who} into #{iid}",
+            )
+
+        self.push_screen(PageModal(people, schedules), chosen)
+
+    def action_resolve(self) -> None:
+        from statuscat_tui.ui.modals import ConfirmModal
+
+        iid = self._need_incident()
+        if iid is None:
+            return
+
+        async def run() -> None:
+            try:
+                inc = await self.session.resolve(iid)
+            except ResolveRefused as exc:
+                failing = ", ".join(exc.failing)
+                body = (
+                    f"#{iid} cannot be resolved: {failing} still not UP.\n\n"
+                    "Resolve anyway? This is recorded on the timeline with your name and "
+                    "what was still failing."
+                )
+
+                def forced(yes: bool | None) -> None:
+                    if yes:
+                        self._act(
+                            lambda: self.session.resolve(iid, force=True),
+                            lambda inc: f"✔ #{inc.id} resolved (forced)",
+                        )
+
+                self.push_screen(
+                    ConfirmModal(
+                        f"Resolve #{iid} anyway?", body, confirm="Force resolve", danger=True
+                    ),
+                    forced,
+                )
+                return
+            except IncidentError as exc:
+                self.notify(str(exc), title="Not done", severity="error", markup=False)
+                return
+            self.notify(f"✔ #{inc.id} resolved", markup=False)
+            self.refresh_now()
+
+        self.run_worker(run(), group="action", exit_on_error=False)
+
+    def action_wallboard(self) -> None:
+        from statuscat_tui.ui.wallboard import WallboardScreen
+
+        if isinstance(self.screen, WallboardScreen):
+            self.pop_screen()
+            return
+        self.push_screen(WallboardScreen(self.snapshot, title=self._board_title()))
+
+    def _board_title(self) -> str:
+        return self.config.status_page.title or "StatusCat"
+
+    def action_help(self) -> None:
+        from statuscat_tui.ui.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        groups: dict[str, list[tuple[str, str]]] = {
+            "Incidents": [],
+            "Dashboard": [],
+            "Panes and lists": [],
+        }
+        for b in self.BINDINGS:
+            assert isinstance(b, Binding)
+            group = (
+                "Incidents"
+                if (b.id or "").startswith("incident.")
+                else "Panes and lists"
+                if (b.id or "").split(".")[0] in ("pane", "list")
+                else "Dashboard"
+            )
+            groups[group].append((_key_display(b.key), b.description))
+        groups["Panes and lists"] += [
+            ("enter", "Open the selected incident"),
+            ("esc", "Back / clear the filter"),
+            ("tab", "Next pane"),
+        ]
+        groups["Dashboard"].append(("ctrl+p", "Command palette (every action)"))
+        return list(groups.items())
+
+    def action_filter(self) -> None:
+        if not isinstance(self.screen, Dashboard):
+            return
+        box = self.screen.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        if self.snapshot is not None:
+            self._fill_monitors(self.screen_stack[0], self.snapshot)  # type: ignore[arg-type]
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.screen_stack[0].query_one("#monitors").focus()
+
+    def on_key(self, event: Any) -> None:
+        if event.key != "escape" or not isinstance(self.screen, Dashboard):
+            return
+        box = self.screen.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.screen.query_one("#monitors").focus()
+            event.stop()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if self.snapshot is not None and isinstance(self.screen_stack[0], Dashboard):
+            self._status_line(self.screen_stack[0], self.snapshot)
+        self.notify("live updates paused" if self.paused else "live updates resumed")
+
+    def action_focus_pane(self, name: str) -> None:
+        if isinstance(self.screen, Dashboard):
+            self.screen.query_one(f"#{name}").focus()
+
+    def action_cursor(self, where: str) -> None:
+        table = self.focused
+        if not isinstance(table, DataTable):
+            return
+        if where == "down":
+            table.action_cursor_down()
+        elif where == "up":
+            table.action_cursor_up()
+        elif where == "top":
+            table.move_cursor(row=0)
+        else:
+            table.move_cursor(row=max(0, table.row_count - 1))
+
+    @on(DataTable.RowSelected, "#incidents")
+    def _open_incident(self, event: DataTable.RowSelected) -> None:
+        from statuscat_tui.ui.incident import IncidentScreen
+
+        self.push_screen(IncidentScreen(int(str(event.row_key.value))))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for b in self.BINDINGS:
+            assert isinstance(b, Binding)
+            if b.id and b.id.split(".")[0] in ("incident", "app", "monitors"):
+                action = b.action
+                yield SystemCommand(
+                    f"{b.description} ({_key_display(b.key)})",
+                    f"Same as pressing {_key_display(b.key)}",
+                    lambda action=action: self.call_later(self.run_action, action),
+                )

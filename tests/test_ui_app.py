@@ -1,0 +1,248 @@
+"""The dashboard driven by Pilot against a real engine, loopback targets and SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from statuscat_tui.config import parse_config
+from statuscat_tui.core.model import Config
+from statuscat_tui.ui.app import StatusCatApp
+from tests.support.httpserver import HTTPTestServer
+
+SIZE = (80, 24)
+
+
+def ui_config(http: HTTPTestServer, name: str = "Checkout API") -> Config:
+    return parse_config(
+        f"""
+settings: {{timezone: UTC, me: ada}}
+defaults:
+  interval: 300ms
+  timeout: 300ms
+  confirm: {{failures: 1, retry_interval: 100ms, successes: 1}}
+components: [{{name: Storefront}}]
+monitors:
+  - id: checkout
+    name: '{name}'
+    url: {http.url("/health")}
+    severity: SEV2
+    component: Storefront
+    runbook: Restart the workers
+  - {{id: search, url: "{http.url("/search")}", severity: SEV3}}
+people:
+  - {{id: ada, name: Ada, notify: ["json://127.0.0.1:{http.port}/hook/ada"]}}
+  - {{id: grace, name: Grace, notify: ["json://127.0.0.1:{http.port}/hook/grace"]}}
+schedules:
+  - id: primary
+    rotation: {{every: 1w, handoff: "09:00", start: 2020-01-06, members: [ada]}}
+escalation_policies:
+  - id: default
+    steps: [{{notify: "schedule:primary", wait: 5m}}]
+severities:
+  SEV2: {{escalation: default}}
+""",
+        "ui.yml",
+        env={},
+    )
+
+
+async def until(pilot: object, cond: Callable[[], bool], within: float = 8.0) -> None:
+    async with asyncio.timeout(within):
+        while not cond():  # noqa: ASYNC110 - polling the live app is the point
+            await asyncio.sleep(0.05)
+
+
+def db_one(db: Path, sql: str, *args: object) -> tuple:  # type: ignore[type-arg]
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute(sql, args).fetchone()
+    finally:
+        con.close()
+    return row  # type: ignore[no-any-return]
+
+
+def table_text(app: StatusCatApp, table_id: str) -> str:
+    table = app.screen_stack[0].query_one(f"#{table_id}", DataTable)
+    lines = []
+    for r in range(table.row_count):
+        lines.append(" | ".join(str(getattr(c, "plain", c)) for c in table.get_row_at(r)))
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def target(http_server: HTTPTestServer) -> HTTPTestServer:
+    for path in ("/health", "/search", "/hook/ada", "/hook/grace"):
+        http_server.set(path, body="ok")
+    return http_server
+
+
+async def open_incident(app: StatusCatApp, target: HTTPTestServer, pilot: object) -> None:
+    await until(pilot, lambda: "UP" in table_text(app, "monitors"))
+    target.set("/health", status=503, body="upstream timeout")
+    await until(pilot, lambda: "#1" in table_text(app, "incidents"))
+
+
+async def test_ack_update_resolve_from_the_keyboard(target: HTTPTestServer, tmp_path: Path) -> None:
+    db = tmp_path / "sc.db"
+    app = StatusCatApp(ui_config(target), db, refresh_every=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_incident(app, target, pilot)
+        assert "✖ DOWN" in table_text(app, "monitors").splitlines()[0]
+        await pilot.press("2", "a")
+        await until(pilot, lambda: db_one(db, "SELECT state FROM incidents")[0] == "acknowledged")
+        assert db_one(db, "SELECT owner FROM incidents") == ("ada",)
+        # u: the next public state (identified) is preselected with its template.
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: db_one(db, "SELECT public_status FROM incidents")[0] == "identified",
+        )
+        # r while the target still fails: refused, force offered; escape keeps it open.
+        await pilot.press("r")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert db_one(db, "SELECT state FROM incidents") == ("acknowledged",)
+        target.set("/health", body="ok")
+        await until(
+            pilot,
+            lambda: (
+                "✔ UP" in table_text(app, "monitors").splitlines()[-1]
+                and "✖" not in table_text(app, "monitors")
+            ),
+        )
+        await pilot.pause(0.5)  # the state snapshot reaches SQLite
+        await pilot.press("r")
+        await until(pilot, lambda: db_one(db, "SELECT state FROM incidents")[0] == "resolved")
+        await pilot.press("q")
+
+
+async def test_severity_owner_new_incident_and_page(target: HTTPTestServer, tmp_path: Path) -> None:
+    db = tmp_path / "sc.db"
+    app = StatusCatApp(ui_config(target), db, refresh_every=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_incident(app, target, pilot)
+        await pilot.press("2", "s")
+        await until(pilot, lambda: type(app.screen).__name__ == "SeverityModal")
+        await pilot.press("home", "enter")  # SEV1 is first
+        await until(pilot, lambda: db_one(db, "SELECT severity FROM incidents")[0] == "SEV1")
+        await pilot.press("o")
+        await until(pilot, lambda: db_one(db, "SELECT owner FROM incidents")[0] == "ada")
+        await pilot.press("P")
+        await until(pilot, lambda: type(app.screen).__name__ == "PageModal")
+        await pilot.press("escape")
+        await pilot.press("n")
+        await until(pilot, lambda: type(app.screen).__name__ == "OpenIncidentModal")
+        await pilot.press(*"Search is slow")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: db_one(db, "SELECT count(*) FROM incidents")[0] == 2)
+        assert db_one(db, "SELECT title, opened_by FROM incidents WHERE id = 2") == (
+            "Search is slow",
+            "ada",
+        )
+
+
+async def test_refused_action_shows_error_and_changes_nothing(
+    target: HTTPTestServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "sc.db"
+    app = StatusCatApp(ui_config(target), db, refresh_every=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")  # no incident at all
+        await pilot.pause()
+        assert any("no incident selected" in str(n.message) for n in app._notifications)
+
+
+async def test_outside_text_is_shown_literally(target: HTTPTestServer, tmp_path: Path) -> None:
+    name = "[bold red]x[/] \x1b[31mred"
+    app = StatusCatApp(
+        ui_config(target, name=name.replace("\x1b", "\\e")), tmp_path / "sc.db", refresh_every=0.1
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "UP" in table_text(app, "monitors"))
+        assert "[bold red]x[/]" in table_text(app, "monitors")
+
+
+async def test_two_dashboards_elect_one_engine(target: HTTPTestServer, tmp_path: Path) -> None:
+    db = tmp_path / "sc.db"
+    first = StatusCatApp(ui_config(target), db, refresh_every=0.1)
+    second = StatusCatApp(ui_config(target), db, refresh_every=0.1)
+    async with first.run_test(size=SIZE) as p1:
+        await until(p1, lambda: first.ready)
+        async with second.run_test(size=SIZE) as p2:
+            await until(p2, lambda: second.ready)
+            assert (first.session.mode, second.session.mode) == ("engine", "viewer")
+            banner = second.screen_stack[0].query_one("#viewer-banner")
+            assert "VIEWER" in str(banner.render()) and "pid" in str(banner.render())
+            await open_incident(first, target, p1)
+            # The viewer sees the same incident and acts through the database.
+            await until(p2, lambda: "#1" in table_text(second, "incidents"))
+            await p2.press("2", "a")
+            await until(p2, lambda: db_one(db, "SELECT state FROM incidents")[0] == "acknowledged")
+    # Only one process ran the engine: one run recorded.
+    assert db_one(db, "SELECT count(*) FROM engine_runs") == (1,)
+
+
+async def test_help_lists_every_key(target: HTTPTestServer, tmp_path: Path) -> None:
+    app = StatusCatApp(ui_config(target), tmp_path / "sc.db", refresh_every=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        keys = {k for _, rows in app.help_sections() for k, _ in rows}
+        for key in (
+            "a",
+            "o",
+            "u",
+            "s",
+            "n",
+            "P",
+            "r",
+            "w",
+            "?",
+            "/",
+            "space",
+            "q",
+            "1",
+            "4",
+            "j",
+            "k",
+            "g",
+            "G",
+            "enter",
+            "esc",
+            "ctrl+p",
+        ):
+            assert key in keys, key
+
+
+async def test_pause_filter_and_panes(target: HTTPTestServer, tmp_path: Path) -> None:
+    app = StatusCatApp(ui_config(target), tmp_path / "sc.db", refresh_every=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "Checkout" in table_text(app, "monitors"))
+        await pilot.press("slash", *"search")
+        await pilot.pause()
+        assert "Checkout" not in table_text(app, "monitors")
+        assert "search" in table_text(app, "monitors")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Checkout" in table_text(app, "monitors")
+        await pilot.press("space")
+        before = app.snapshot
+        await pilot.pause(0.5)
+        assert app.snapshot is before and app.paused
+        await pilot.press("space")
+        await until(pilot, lambda: app.snapshot is not before)
+        await pilot.press("3")
+        assert app.focused is not None and app.focused.id == "oncall"
+        await pilot.press("w")
+        await until(pilot, lambda: type(app.screen).__name__ == "WallboardScreen")
+        await pilot.press("w")
+        await until(pilot, lambda: type(app.screen).__name__ == "Dashboard")
