@@ -35,6 +35,7 @@ monitors:
     component: Storefront
     runbook: Restart the workers
   - {{id: search, url: "{http.url("/search")}", severity: SEV3}}
+  - {{id: api, url: "{http.url("/api")}", severity: SEV3, expect: {{json: {{status: ok}}}}}}
 people:
   - {{id: ada, name: Ada, notify: ["json://127.0.0.1:{http.port}/hook/ada"]}}
   - {{id: grace, name: Grace, notify: ["json://127.0.0.1:{http.port}/hook/grace"]}}
@@ -79,6 +80,7 @@ def table_text(app: StatusCatApp, table_id: str) -> str:
 def target(http_server: HTTPTestServer) -> HTTPTestServer:
     for path in ("/health", "/search", "/hook/ada", "/hook/grace"):
         http_server.set(path, body="ok")
+    http_server.set("/api", body='{"status": "ok"}')
     return http_server
 
 
@@ -162,13 +164,18 @@ async def test_refused_action_shows_error_and_changes_nothing(
 
 
 async def test_outside_text_is_shown_literally(target: HTTPTestServer, tmp_path: Path) -> None:
-    name = "[bold red]x[/] \x1b[31mred"
-    app = StatusCatApp(
-        ui_config(target, name=name.replace("\x1b", "\\e")), tmp_path / "sc.db", refresh_every=0.1
-    )
-    async with app.run_test(size=SIZE) as pilot:
+    """Markup and escape sequences from a config name and from a response body stay inert."""
+    config = ui_config(target, name="[bold red]x[/] name")
+    app = StatusCatApp(config, tmp_path / "sc.db", refresh_every=0.1)
+    async with app.run_test(size=(200, 30)) as pilot:
         await until(pilot, lambda: "UP" in table_text(app, "monitors"))
-        assert "[bold red]x[/]" in table_text(app, "monitors")
+        assert "[bold red]x[/] name" in table_text(app, "monitors")
+        # The api monitor's JSON check quotes a hostile value from the body in its reason.
+        hostile = '{"status": "[blink]pwn[/] \\u001b[31mred \\u001b]0;t\\u0007"}'
+        target.set("/api", body=hostile)
+        await until(pilot, lambda: "got '[blink]" in table_text(app, "monitors"))
+        text = table_text(app, "monitors")
+        assert "\x1b" not in text and "\x07" not in text
 
 
 async def test_two_dashboards_elect_one_engine(target: HTTPTestServer, tmp_path: Path) -> None:

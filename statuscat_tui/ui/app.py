@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
@@ -560,7 +561,13 @@ class StatusCatApp(App[int]):
         if isinstance(self.screen, WallboardScreen):
             self.pop_screen()
             return
-        self.push_screen(WallboardScreen(self.snapshot, title=self._board_title()))
+        self.push_screen(
+            WallboardScreen(
+                self.snapshot,
+                title=self._board_title(),
+                tz=ZoneInfo(self.config.settings.timezone),
+            )
+        )
 
     def _board_title(self) -> str:
         return self.config.status_page.title or "StatusCat"
