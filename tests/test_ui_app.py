@@ -127,7 +127,9 @@ async def test_ack_update_resolve_from_the_keyboard(target: HTTPTestServer, tmp_
         await pilot.press("q")
 
 
-async def test_severity_owner_new_incident_and_page(target: HTTPTestServer, tmp_path: Path) -> None:
+async def test_severity_owner_page_force_resolve_and_new_incident(
+    target: HTTPTestServer, tmp_path: Path
+) -> None:
     db = tmp_path / "sc.db"
     app = StatusCatApp(ui_config(target), db, refresh_every=0.1)
     async with app.run_test(size=SIZE) as pilot:
@@ -140,7 +142,22 @@ async def test_severity_owner_new_incident_and_page(target: HTTPTestServer, tmp_
         await until(pilot, lambda: db_one(db, "SELECT owner FROM incidents")[0] == "ada")
         await pilot.press("P")
         await until(pilot, lambda: type(app.screen).__name__ == "PageModal")
-        await pilot.press("escape")
+        # The first entry is the schedule (ada is on call); enter, then a message, enter.
+        await pilot.press("enter", *"db help", "enter")
+        await until(
+            pilot,
+            lambda: db_one(db, "SELECT count(*) FROM outbox WHERE kind = 'responder'")[0] == 1,
+        )
+        assert db_one(db, "SELECT person FROM outbox WHERE kind = 'responder'") == ("ada",)
+        # Resolve while still failing: refused, then forced with y.
+        await pilot.press("r")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
+        await pilot.press("y")
+        await until(pilot, lambda: db_one(db, "SELECT state FROM incidents")[0] == "resolved")
+        assert db_one(db, "SELECT actor, data FROM timeline WHERE kind = 'resolve_forced'") == (
+            "ada",
+            '{"failing": ["checkout"]}',
+        )
         await pilot.press("n")
         await until(pilot, lambda: type(app.screen).__name__ == "OpenIncidentModal")
         await pilot.press(*"Search is slow")
