@@ -9,7 +9,7 @@ worker and schedules the next when it finishes.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
@@ -143,7 +143,9 @@ class StatusCatApp(App[int]):
         self.paused = False
         self.filter_text = ""
         self.ready = False
-        self._caches: dict[str, dict[str, list[Cell]]] = {
+        # Built cells per monitor, reused while its view is unchanged (10,000 rows).
+        self._monitor_cells: dict[str, tuple[MonitorView, list[Cell]]] = {}
+        self._caches: dict[str, dict[str, Sequence[Cell]]] = {
             "monitors": {},
             "incidents": {},
             "oncall": {},
@@ -161,6 +163,7 @@ class StatusCatApp(App[int]):
         self.palette = Palette(self.theme_variables)
         for cache in self._caches.values():
             cache.clear()  # re-style every cell on the next refresh
+        self._monitor_cells.clear()
         if self.snapshot is not None:
             self.apply_snapshot(self.snapshot)
 
@@ -305,7 +308,12 @@ class StatusCatApp(App[int]):
             ]
         ordered = sorted(monitors, key=lambda m: (STATE_RANK[m.state], m.name.lower()))
         rows: list[tuple[str, list[Cell]]] = []
+        built = self._monitor_cells
         for m in ordered:
+            hit = built.get(m.id)
+            if hit is not None and hit[0] == m:
+                rows.append((m.id, hit[1]))
+                continue
             failing = m.state not in (MonitorState.UP, MonitorState.MAINTENANCE)
             rows.append(
                 (
@@ -322,6 +330,7 @@ class StatusCatApp(App[int]):
                     ],
                 )
             )
+            built[m.id] = (m, rows[-1][1])
         return rows
 
     def _fill_monitors(self, dash: Dashboard, snap: Snapshot) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.style import Style
@@ -31,7 +32,7 @@ class IncidentScreen(Screen[None]):
         super().__init__()
         self.incident_id = incident_id
         self.detail: IncidentDetail | None = None
-        self._monitor_cache: dict[str, list[Cell]] = {}
+        self._monitor_cache: dict[str, Sequence[Cell]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="incident-head")

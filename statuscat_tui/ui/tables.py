@@ -17,10 +17,13 @@ def _same(a: Cell, b: Cell) -> bool:
     return a == b
 
 
-def sync_table(table: DataTable[Cell], rows: Sequence[Row], cache: dict[str, list[Cell]]) -> None:
+def sync_table(
+    table: DataTable[Cell], rows: Sequence[Row], cache: dict[str, Sequence[Cell]]
+) -> None:
     """Make ``table`` show ``rows`` in order, touching only what changed.
 
-    ``cache`` remembers the cells last shown per key. With the same keys in
+    ``cache`` remembers the cells last shown per key; a caller that passes the
+    very same cells object again (an unchanged row) costs nothing. With the same keys in
     the same order (the common case: a refresh where nothing changed state)
     only changed cells are updated. When rows come, go or change places the
     table is refilled in one go, keeping the cursor on the same row key.
@@ -31,17 +34,19 @@ def sync_table(table: DataTable[Cell], rows: Sequence[Row], cache: dict[str, lis
         columns = list(table.columns)
         for key, cells in rows:
             old = cache.get(key)
+            if old is cells:
+                continue  # the caller reused the row: nothing in it changed
             for i, cell in enumerate(cells):
                 if old is None or not _same(old[i], cell):
                     table.update_cell(key, columns[i], cell)
-            cache[key] = list(cells)
+            cache[key] = cells
         return
     cursor_key = current[table.cursor_row] if 0 <= table.cursor_row < len(current) else None
     table.clear()
     cache.clear()
     for key, cells in rows:
         table.add_row(*cells, key=key)
-        cache[key] = list(cells)
+        cache[key] = cells
     if cursor_key is not None and cursor_key in cache:
         table.move_cursor(row=table.get_row_index(cursor_key), animate=False)
 
