@@ -13,6 +13,8 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from statuscat_tui.ui.modals import dialog_css
+
 __all__ = ["HelpScreen", "bindings_help", "key_display"]
 
 Section = tuple[str, Sequence[tuple[str, str]]]
@@ -58,21 +60,10 @@ def bindings_help(
 class HelpScreen(ModalScreen[None]):
     """A modal list of keys; ``escape``, ``?`` or ``q`` closes it."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        dialog_css("HelpScreen")
+        + """
     HelpScreen {
-        align: center middle;
-
-        & > #dialog {
-            width: 76;
-            max-width: 100%;
-            height: auto;
-            max-height: 100%;
-            border: round $primary;
-            border-title-color: $primary;
-            border-title-style: bold;
-            background: $surface;
-            padding: 0 1;
-        }
         & #keys {
             height: auto;
             max-height: 100%;
@@ -100,11 +91,11 @@ class HelpScreen(ModalScreen[None]):
             width: 1fr;
         }
         & .hint {
-            dock: bottom;
-            color: $text-muted;
+            margin-top: 0;
         }
     }
     """
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close help", id="help.close"),

@@ -112,7 +112,8 @@ $name {
 """
 
 
-def _dialog_css(name: str) -> str:
+def dialog_css(name: str) -> str:
+    """The shared dialog box CSS, scoped to the screen class ``name``."""
     return _DIALOG_CSS.replace("$name", name)
 
 
@@ -283,7 +284,7 @@ class UpdateModal(ModalScreen[tuple[str, str] | None]):
     """Post a public status update: returns ``(status, message)`` or ``None``."""
 
     DEFAULT_CSS = (
-        _dialog_css("UpdateModal")
+        dialog_css("UpdateModal")
         + """
     UpdateModal {
         & #status {
@@ -388,7 +389,7 @@ class SeverityModal(ModalScreen[str | None]):
     """Change an incident's severity: returns the chosen name or ``None``."""
 
     DEFAULT_CSS = (
-        _dialog_css("SeverityModal")
+        dialog_css("SeverityModal")
         + """
     SeverityModal #severities {
         height: auto;
@@ -453,7 +454,7 @@ class OpenIncidentModal(ModalScreen[tuple[str, str, str | None] | None]):
     """Open an incident by hand: returns ``(title, severity, component or None)`` or ``None``."""
 
     DEFAULT_CSS = (
-        _dialog_css("OpenIncidentModal")
+        dialog_css("OpenIncidentModal")
         + """
     OpenIncidentModal {
         & #severity > RadioButton {
@@ -571,7 +572,7 @@ class PageModal(ModalScreen[tuple[str, str, str | None] | None]):
     """
 
     DEFAULT_CSS = (
-        _dialog_css("PageModal")
+        dialog_css("PageModal")
         + """
     PageModal #targets {
         height: auto;
@@ -682,7 +683,7 @@ class ConfirmModal(ModalScreen[bool]):
     """
 
     DEFAULT_CSS = (
-        _dialog_css("ConfirmModal")
+        dialog_css("ConfirmModal")
         + """
     ConfirmModal {
         & #dialog {
