@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from statuscat_tui.core.model import Maintenance
@@ -71,8 +71,3 @@ class MaintenanceCalendar:
             if window_contains(w, at, self.tz):
                 return w
         return None
-
-
-def utc(ts: float) -> datetime:
-    """Unix seconds as an aware UTC datetime (for messages and storage)."""
-    return datetime.fromtimestamp(ts, UTC)
