@@ -129,10 +129,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_dashboard(args, config)
 
 
+def log_path(db: Path) -> Path:
+    """Where the engine logs while the dashboard has the terminal: beside the database."""
+    return db.with_name(db.name + ".log")
+
+
 def run_dashboard(args: argparse.Namespace, config: Config) -> int:
     """The Textual dashboard; runs the engine in-process unless another process does."""
     import dataclasses
-    import logging as _logging
 
     from statuscat_tui.ui.app import StatusCatApp
     from statuscat_tui.ui.themes import ThemeError
@@ -145,12 +149,15 @@ def run_dashboard(args: argparse.Namespace, config: Config) -> int:
         config = dataclasses.replace(
             config, settings=dataclasses.replace(config.settings, me=person)
         )
-    # The screen belongs to the dashboard: engine logging stays quiet unless it is an error.
-    _logging.basicConfig(level=_logging.ERROR)
+    from statuscat_tui.engine.logs import setup_logging
+
+    db = database_path(args, config)
+    # The screen belongs to the dashboard: the engine logs next to its database.
+    setup_logging(config.secrets, verbose=getattr(args, "verbose", False), file=log_path(db))
     try:
         app = StatusCatApp(
             config,
-            database_path(args, config),
+            db,
             theme=getattr(args, "theme", None),
             wallboard=getattr(args, "wallboard", False),
         )

@@ -245,8 +245,10 @@ def run_demo(
 
             setup_logging((), verbose=verbose)
             return asyncio.run(_headless(targets, config, db))
+        from statuscat_tui.engine.logs import setup_logging
         from statuscat_tui.ui.app import StatusCatApp
 
+        setup_logging((), verbose=verbose, file=Path(tmp) / "demo.log")
         app = StatusCatApp(
             config,
             db,

@@ -6,6 +6,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 REDACTED = "[redacted]"
 
@@ -33,9 +34,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(secrets: Iterable[str], *, verbose: bool = False) -> None:
-    """Log to stdout in UTC ISO time: ``2026-12-04T15:30:00Z INFO message``."""
-    handler = logging.StreamHandler(sys.stdout)
+def setup_logging(
+    secrets: Iterable[str], *, verbose: bool = False, file: Path | None = None
+) -> None:
+    """Log in UTC ISO time: ``2026-12-04T15:30:00Z INFO message``.
+
+    To stdout for the headless engine; to ``file`` while the dashboard owns the
+    terminal (a log line written to the screen would corrupt it).
+    """
+    handler: logging.Handler
+    if file is None:
+        handler = logging.StreamHandler(sys.stdout)
+    else:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(file, encoding="utf-8")
     fmt = logging.Formatter("%(asctime)s %(levelname)-5s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
     fmt.converter = time.gmtime
     handler.setFormatter(fmt)
