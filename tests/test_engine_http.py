@@ -50,9 +50,12 @@ async def test_failure_confirmed_by_retries_then_recovery(
     con = sqlite3.connect(tmp_path / "sc.db")
     confirmed = con.execute("SELECT old, new, reason FROM transitions WHERE confirmed ORDER BY id")
     rows = [(S(o).name, S(n).name, r) for o, n, r in confirmed]
-    assert rows[0][:2] == ("UNKNOWN", "UP")
-    assert rows[1][:2] == ("PENDING", "DOWN") and "500" in rows[1][2]
-    assert rows[2][:2] == ("DOWN", "UP")
+    # The first check may fail on a loaded machine (a short timeout), so the
+    # first confirmed change is UNKNOWN → UP or, after a blip, PENDING → UP.
+    assert rows[0][1] == "UP"
+    assert rows[-2][:2] == ("PENDING", "DOWN") and "500" in rows[-2][2]
+    assert rows[-1][:2] == ("DOWN", "UP")
+    assert len(rows) == 3
     assert (
         con.execute("SELECT sum(checks) FROM rollup_hourly").fetchone()[0]
         == con.execute("SELECT count(*) FROM results").fetchone()[0]
