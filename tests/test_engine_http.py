@@ -79,7 +79,11 @@ async def test_hanging_target_does_not_delay_others(
     assert states["hang"] in (S.PENDING, S.DOWN)
     assert all(states[f"ok{i}"] is S.UP for i in range(30))
     assert engine.checks_done > 250
-    assert engine.lateness.share_within(0.1) > 0.99
+    # Were the others held by the hanging probe, they would start ~1 s (its
+    # timeout) late. The bounds leave room for a noisy, shared machine; the
+    # real lateness figures come from benchmarks/probe_engine.py.
+    assert engine.lateness.quantile(0.5) < 0.1
+    assert engine.lateness.share_within(0.9) > 0.95
     last = engine.by_id["hang"].last
     assert last is not None and "timed out" in last.reason
 

@@ -45,6 +45,7 @@ READY_CHECK_EVERY = 5.0
 DELIVERY_TIMEOUT = 30.0
 HISTORY = 30  # latencies kept per monitor for the dashboard's sparklines
 DELIVERY_GRACE = 3.0  # on stop, how long pages in flight may take to finish
+RESPONDER_GRACE = 1.0  # on stop, how long the responder may take to finish its tick
 PRUNE_EVERY = 600.0
 # A probe that overruns its own timeout by this much is abandoned by the runner.
 DEADLINE_SLACK = 1.0
@@ -222,6 +223,12 @@ class Engine:
         if self._stopping:
             return
         self._stopping = True
+        # The responder finishes its tick rather than being cancelled inside a
+        # database transaction; the scheduler and housekeeping just stop.
+        self._responder_wake.set()
+        responder = [t for t in self._main if t.get_name() == "responder"]
+        if responder:
+            await asyncio.wait(responder, timeout=RESPONDER_GRACE)
         for t in self._main:
             t.cancel()
         await asyncio.gather(*self._main, return_exceptions=True)
@@ -390,7 +397,7 @@ class Engine:
         service = self.incidents
         loop = asyncio.get_running_loop()
         next_ready_check = 0.0
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._responder_wake.wait(), RESPONDER_TICK)
             self._responder_wake.clear()

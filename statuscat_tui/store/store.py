@@ -224,8 +224,7 @@ class Store:
         snapshots: dict[int, tuple[Any, ...]],
     ) -> None:
         db = self._db
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+        async with _atomic(db):
             if results:
                 await db.executemany(
                     "INSERT INTO results VALUES (?,?,?,?,?,?,?,?)",
@@ -260,10 +259,6 @@ class Store:
                     " last_latency = ?, last_reason = ? WHERE id = ?",
                     [(*snap, mid) for mid, snap in snapshots.items()],
                 )
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -272,15 +267,8 @@ class Store:
         Committed before the caller goes on, so an action is durable before
         anything shows it as done; an exception rolls everything back.
         """
-        async with self._lock:
-            db = self._db
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
-            await db.execute("COMMIT")
+        async with self._lock, _atomic(self._db) as db:
+            yield db
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -304,8 +292,7 @@ class Store:
 
     async def _register_locked(self, rows: list[tuple[str, str, str, str]]) -> None:
         db = self._db
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+        async with _atomic(db):
             await db.executemany(
                 "INSERT INTO monitors (key, name, type, target) VALUES (?,?,?,?) "
                 "ON CONFLICT (key) DO UPDATE SET name = excluded.name, type = excluded.type,"
@@ -316,10 +303,6 @@ class Store:
             await db.executemany(
                 "UPDATE monitors SET retired = 0 WHERE key = ?", [(r[0],) for r in rows]
             )
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
 
     async def monitor_snapshots(self) -> list[dict[str, Any]]:
         """The last known state of every current monitor."""
@@ -448,6 +431,24 @@ class Store:
         return deleted
 
 
+@contextlib.asynccontextmanager
+async def _atomic(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error or cancellation.
+
+    The statements run in aiosqlite's thread, so a cancelled await may still
+    have begun the transaction there: whatever happens, the connection is left
+    outside a transaction, or every later write would fail.
+    """
+    try:
+        await db.execute("BEGIN IMMEDIATE")
+        yield db
+        await db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            await asyncio.shield(db.execute("ROLLBACK"))
+        raise
+
+
 async def _configure(db: aiosqlite.Connection) -> None:
     await db.execute("PRAGMA journal_mode = WAL")
     await db.execute("PRAGMA synchronous = NORMAL")
@@ -470,13 +471,8 @@ async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
             f" ({SCHEMA_VERSION}); upgrade StatusCat"
         )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+        async with _atomic(db):
             for statement in _statements(script):
                 await db.execute(statement)
             await db.execute(f"PRAGMA user_version = {number}")
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
         log.info("database %s migrated to schema %d", path, number)
