@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from statuscat_tui.config import load_config
-from statuscat_tui.config.validate import COMMON_KEYS, EXPECT_KEYS, SECTIONS, TYPE_KEYS
+from statuscat_tui.config.validate import (
+    COMMON_KEYS,
+    EXPECT_KEYS,
+    SECTIONS,
+    SETTINGS_KEYS,
+    TYPE_KEYS,
+)
 from statuscat_tui.core.model import Config, Confirm
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_config.yml"
@@ -103,18 +109,7 @@ def test_sample_shows_every_key_of_the_contract() -> None:
     assert monitor_keys == {*COMMON_KEYS, *(k for keys in TYPE_KEYS.values() for k in keys)}
     expect_keys = {key for m in document["monitors"] for key in m.get("expect", {})}
     assert expect_keys == {k for keys in EXPECT_KEYS.values() for k in keys}
-    assert set(document["settings"]) == {
-        "timezone",
-        "database",
-        "business_hours",
-        "listen",
-        "me",
-        "theme",
-        "confirm_resolved_after",
-        "postmortem_required",
-        "concurrency",
-        "auto_resolve",
-    }
+    assert set(document["settings"]) == set(SETTINGS_KEYS)
     assert set(document["severities"]["SEV1"]) == {"description", "escalation", "page", "publish"}
     assert set(document["status_updates"]) == {
         "investigating",

@@ -84,6 +84,18 @@ SECTIONS = (
     "status_page",
 )
 MONITOR_TYPES: tuple[MonitorType, ...] = get_args(MonitorType)
+SETTINGS_KEYS = (
+    "timezone",
+    "database",
+    "business_hours",
+    "listen",
+    "me",
+    "theme",
+    "confirm_resolved_after",
+    "postmortem_required",
+    "concurrency",
+    "auto_resolve",
+)
 COMMON_KEYS = (
     "id",
     "name",
@@ -347,21 +359,7 @@ class ConfigBuilder(NodeReader):
         f = self.fields(node, path, "a mapping of settings")
         if f is None:
             return None
-        self.check_keys(
-            f,
-            (
-                "timezone",
-                "database",
-                "business_hours",
-                "listen",
-                "me",
-                "theme",
-                "confirm_resolved_after",
-                "postmortem_required",
-                "concurrency",
-                "auto_resolve",
-            ),
-        )
+        self.check_keys(f, SETTINGS_KEYS)
         values: dict[str, Any] = {}
         if (n := f.get("timezone")) is not None and (tz := self._timezone(n, f.at("timezone"))):
             self.timezone, self.zone = tz

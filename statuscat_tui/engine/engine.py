@@ -62,7 +62,6 @@ class Runtime:
     generation: int = 0  # bumped to invalidate queued heap entries (e.g. on a heartbeat)
     running: bool = False
     last: CheckResult | None = None
-    last_at: float | None = None  # when the last check started
     checked_at: float | None = None  # when the last check's result was recorded
     history: deque[float] = field(default_factory=lambda: deque(maxlen=HISTORY))
     beat_at: float | None = None
@@ -354,7 +353,6 @@ class Engine:
             suppressed_by=suppressed_by,
         )
         r.last = result
-        r.last_at = wall
         if result.latency is not None:
             r.history.append(result.latency)
         r.checked_at = self.clock.time()

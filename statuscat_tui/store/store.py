@@ -132,7 +132,6 @@ class Store:
         self._closing = False
         self.batch_size = 5000
         self.flush_interval = 0.25
-        self.rows_written = 0
 
     # -- opening and closing ---------------------------------------------------
 
@@ -215,7 +214,6 @@ class Store:
     ) -> None:
         async with self._lock:
             await self._write_batch_locked(results, transitions, snapshots)
-        self.rows_written += len(results)
 
     async def _write_batch_locked(
         self,
