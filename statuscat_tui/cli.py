@@ -85,9 +85,9 @@ def _ui_options() -> argparse.ArgumentParser:
 
 
 def _command_modules() -> list[ModuleType]:
-    from statuscat_tui.commands import incident, oncall
+    from statuscat_tui.commands import incident, oncall, statuspage
 
-    return [incident, oncall]
+    return [incident, oncall, statuspage]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,6 +150,7 @@ def run_dashboard(args: argparse.Namespace, config: Config) -> int:
             config, settings=dataclasses.replace(config.settings, me=person)
         )
     from statuscat_tui.engine.logs import setup_logging
+    from statuscat_tui.engine.publisher import output_dir
 
     db = database_path(args, config)
     # The screen belongs to the dashboard: the engine logs next to its database.
@@ -160,6 +161,7 @@ def run_dashboard(args: argparse.Namespace, config: Config) -> int:
             db,
             theme=getattr(args, "theme", None),
             wallboard=getattr(args, "wallboard", False),
+            publish_to=output_dir(config),
         )
     except ThemeError as exc:
         raise CommandError(str(exc), 2) from None
@@ -191,12 +193,13 @@ def run_engine(config: Config, db_path: Path) -> int:
 
 async def _serve(config: Config, db_path: Path) -> int:
     from statuscat_tui.engine.engine import Engine
+    from statuscat_tui.engine.publisher import output_dir
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    engine = Engine(config, db_path)
+    engine = Engine(config, db_path, publish_to=output_dir(config))
     try:
         await engine.start()
         await stop.wait()

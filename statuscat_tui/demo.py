@@ -244,7 +244,7 @@ def run_demo(
             from statuscat_tui.engine.logs import setup_logging
 
             setup_logging((), verbose=verbose)
-            return asyncio.run(_headless(targets, config, db))
+            return asyncio.run(_headless(targets, config, db, Path(tmp) / "status-page"))
         from statuscat_tui.engine.logs import setup_logging
         from statuscat_tui.ui.app import StatusCatApp
 
@@ -256,11 +256,12 @@ def run_demo(
             wallboard=wallboard,
             on_start=targets.start,
             on_stop=targets.stop,
+            publish_to=Path(tmp) / "status-page",
         )
         return app.run() or 0
 
 
-async def _headless(targets: DemoTargets, config: Config, db: Path) -> int:
+async def _headless(targets: DemoTargets, config: Config, db: Path, site: Path) -> int:
     import signal
 
     from statuscat_tui.cli import STOP_DEADLINE
@@ -271,7 +272,7 @@ async def _headless(targets: DemoTargets, config: Config, db: Path) -> int:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    engine = Engine(config, db)
+    engine = Engine(config, db, publish_to=site)
     try:
         await engine.start()
         log.info("demo: faults start within a minute and repeat every %ds. Ctrl-C stops.", CYCLE)

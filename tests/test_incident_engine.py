@@ -296,3 +296,42 @@ async def test_ready_to_resolve_after_healthy_monitoring(
     inc = await rig.service.get(inc_id)
     assert inc.active is not auto
     assert (EventKind.RESOLVED in kinds) is auto
+
+
+async def test_auto_publish_posts_investigating_and_manual_stays_internal(rig: Rig) -> None:
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["api"] is S.UP and engine.states["docs"] is S.UP)
+    rig.http.set("/api", status=500)
+    sev1 = await rig.until_incident()
+    updates = [e for e in await rig.service.timeline(sev1) if e.kind is EventKind.STATUS_UPDATE]
+    # SEV1 publishes `auto`: Investigating from the default template, by StatusCat.
+    assert [(u.actor, u.data) for u in updates] == [
+        (
+            None,
+            {
+                "status": "investigating",
+                "message": "We are investigating problems with our service.",
+            },
+        )
+    ]
+    rig.http.set("/docs", status=500)
+    sev3 = await rig.until_incident(lambda n: n >= 2)
+    assert EventKind.STATUS_UPDATE not in await rig.kinds(sev3)  # SEV3 is `manual`
+    # Once someone posts, a reopened SEV3 incident is posted again: its page must
+    # not keep saying Resolved.
+    await rig.service.update(sev3, "identified", "A broken link checker.", by="ada")
+    rig.http.set("/docs", body="ok")
+    await wait_for(lambda: engine.states["docs"] is S.UP)
+    assert rig.engine is not None and rig.engine.store is not None
+    await rig.engine.store.flush()
+    await rig.service.resolve(sev3, by="ada")
+    rig.http.set("/docs", status=500)
+    for _ in range(150):
+        if EventKind.REOPENED in await rig.kinds(sev3):
+            break
+        await asyncio.sleep(0.02)
+    timeline = await rig.service.timeline(sev3)
+    posted = [e.data["status"] for e in timeline if e.kind is EventKind.STATUS_UPDATE]
+    assert posted == ["identified", "investigating"]
+    resolved = [e for e in timeline if e.kind is EventKind.RESOLVED]
+    assert resolved[0].data == {"message": "our service is working normally again."}

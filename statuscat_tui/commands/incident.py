@@ -304,12 +304,9 @@ def cmd_update(args: argparse.Namespace) -> int:
         message = args.message
         if message is None:
             inc = await service.get(incident_id)
-            template = getattr(config.status_updates, args.status.lower(), None)
-            if template is None:
+            if not hasattr(config.status_updates, args.status.lower()):
                 raise CommandError(f"unknown status {args.status!r}", EXIT_USAGE)
-            message = template.format(
-                component=", ".join(inc.components) or inc.title, title=inc.title
-            )
+            message = service.template(args.status.lower(), inc)
         inc = await service.update(incident_id, args.status, message, by=_actor(args, config))
         return _done(f"#{inc.id} is now {inc.public_status.value}: {message}")
 

@@ -28,9 +28,12 @@ from statuscat_tui.core.model import Config, Monitor
 from statuscat_tui.core.monitor import MonitorMachine, Transition
 from statuscat_tui.core.results import CheckResult, Outcome
 from statuscat_tui.core.states import MonitorState
+from statuscat_tui.core.statuspage import MonitorStatus
 from statuscat_tui.engine.clock import Clock, SystemClock
 from statuscat_tui.engine.incidents import IncidentService
 from statuscat_tui.engine.listener import Listener
+from statuscat_tui.engine.metrics import exposition
+from statuscat_tui.engine.publisher import Publisher
 from statuscat_tui.probes import run_probe
 from statuscat_tui.probes.context import ProbeContext
 from statuscat_tui.store.store import ResultRow, Store, TransitionRow
@@ -112,8 +115,11 @@ class Engine:
         *,
         clock: Clock | None = None,
         listen: bool = True,
+        publish_to: Path | None = None,
     ) -> None:
         self.config = config
+        self.publish_to = publish_to
+        self.publisher: Publisher | None = None
         self.db_path = db_path
         self.clock = clock or SystemClock()
         self._listen = listen
@@ -172,10 +178,17 @@ class Engine:
         self._run_id = await self.store.begin_run(
             os.getpid(), socket.gethostname(), self.started_at
         )
-        if self._listen and any(m.type == "heartbeat" for m in self.config.monitors):
-            s = self.config.settings
-            self.listener = Listener(s.listen_host, s.listen_port, self.heartbeat)
-            await self.listener.start()
+        if self.publish_to is not None:
+            self.publisher = Publisher(
+                self.store,
+                self.incidents,
+                self.config,
+                self.clock,
+                self.publish_to,
+                states=self.public_states,
+            )
+        if self._listen:
+            await self._start_listener()
         now = loop.time()
         for r in self.runtimes:
             # Spread first runs across the interval so checks never come in waves.
@@ -185,8 +198,35 @@ class Engine:
             asyncio.create_task(self._housekeeping(), name="housekeeping"),
             asyncio.create_task(self._responder(), name="responder"),
         ]
+        if self.publisher is not None:
+            self.publisher.start()
         log.info("%s", self.summary())
         self._warn_about_gaps()
+
+    async def _start_listener(self) -> None:
+        """Heartbeats, the status page preview (/status/) and /metrics."""
+        s = self.config.settings
+        self.listener = Listener(
+            s.listen_host,
+            s.listen_port,
+            self.heartbeat,
+            status_dir=self.publish_to,
+            metrics=lambda: exposition(self),
+        )
+        try:
+            await self.listener.start()
+        except OSError as exc:
+            self.listener = None
+            if any(m.type == "heartbeat" for m in self.config.monitors):
+                raise OSError(
+                    exc.errno, f"cannot listen for heartbeats on {s.listen}: {exc.strerror}"
+                ) from exc
+            log.warning("not serving /metrics and /status/: cannot listen on %s: %s", s.listen, exc)
+
+    def public_states(self) -> dict[str, MonitorStatus]:
+        return {
+            r.monitor.id: MonitorStatus(r.machine.state, r.machine.since) for r in self.runtimes
+        }
 
     def _warn_about_gaps(self) -> None:
         """Say now if a schedule leaves nobody on call in the next 14 days."""
@@ -213,7 +253,10 @@ class Engine:
             f"database {self.db_path}",
         ]
         if self.listener is not None:
-            parts.append(f"heartbeats on http://{self.listener.host}:{self.listener.port}/ping/ID")
+            base = f"http://{self.listener.host}:{self.listener.port}"
+            parts.append(f"heartbeats on {base}/ping/ID, metrics on {base}/metrics")
+        if self.publish_to is not None:
+            parts.append(f"status page in {self.publish_to}")
         parts.append(f"pid {os.getpid()}")
         return "; ".join(parts)
 
@@ -238,6 +281,10 @@ class Engine:
         for t in [*self._tasks, *self._deliveries]:
             t.cancel()
         await asyncio.gather(*self._tasks, *self._deliveries, return_exceptions=True)
+        if self.publisher is not None:
+            await self.publisher.stop()
+            with contextlib.suppress(Exception):  # the last state, as the engine leaves it
+                await self.publisher.build_now()
         if self.listener is not None:
             await self.listener.stop()
         await self.probes.aclose()
@@ -384,6 +431,8 @@ class Engine:
         ):
             self._monitor_events.append((r.monitor, tr))
             self._responder_wake.set()
+        if tr.confirmed and self.publisher is not None:
+            self.publisher.request()
         for listener in self.listeners:
             listener(r.monitor, tr)
 

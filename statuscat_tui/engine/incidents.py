@@ -38,6 +38,7 @@ from statuscat_tui.core.model import Config, Person
 from statuscat_tui.core.monitor import Transition
 from statuscat_tui.core.paging import FailingMonitor, page_text, resolved_text
 from statuscat_tui.core.states import MonitorState
+from statuscat_tui.core.statuspage import IncidentRecord, fill_template
 from statuscat_tui.engine.clock import Clock
 from statuscat_tui.store.store import Store
 
@@ -406,6 +407,8 @@ class IncidentService:
         now = self.clock.time()
         async with self.store.transaction() as db:
             inc = await load_incident(db, incident_id)
+            if message is None or not message.strip():
+                message = self.template(PublicStatus.RESOLVED.value, inc)
             failing = [m.id for m in await self._failing(db, inc)]
             before = inc.state
             events = _resolve(inc, failing, now, by=by, force=force, message=message)
@@ -494,6 +497,7 @@ class IncidentService:
                 events = _reopen(inc, now, monitor=monitor_id, reason=tr.reason)
                 await _save(db, inc, now)
                 events.append(detected)
+                events += await self._auto_publish(db, inc, now, reopened=True)
                 events += await self._plan_escalation(db, inc, now)
                 await _write_events(db, inc.id, events)
                 return inc.id, "reopened"
@@ -514,6 +518,7 @@ class IncidentService:
                 Event(EventKind.OPENED, now, None, {"title": inc.title, "severity": inc.severity}),
                 detected,
             ]
+            events += await self._auto_publish(db, inc, now, reopened=False)
             events += await self._plan_escalation(db, inc, now)
             await _write_events(db, inc.id, events)
             return inc.id, "opened"
@@ -529,6 +534,31 @@ class IncidentService:
                     {"monitor": monitor_id, "reason": tr.reason},
                 )
                 await _write_events(db, active, [event])
+
+    async def _auto_publish(
+        self, db: aiosqlite.Connection, inc: Incident, now: float, *, reopened: bool
+    ) -> list[Event]:
+        """Post *Investigating* from the template at once when the severity says ``auto``.
+
+        A reopened incident that was already public is posted again whatever
+        its severity says: its page must not keep saying *Resolved*.
+        """
+        severity = self.config.severities.get(inc.severity)
+        auto = severity is not None and severity.publish == "auto"
+        if not auto and reopened:
+            async with db.execute(
+                "SELECT 1 FROM timeline WHERE incident = ? AND kind = 'status_update' LIMIT 1",
+                (inc.id,),
+            ) as cur:
+                auto = await cur.fetchone() is not None
+        if not auto:
+            return []
+        message = self.template(PublicStatus.INVESTIGATING.value, inc)
+        return _post_update(inc, PublicStatus.INVESTIGATING, message, now, by=None)
+
+    def template(self, status: str, inc: Incident) -> str:
+        """The ``status_updates`` template for ``status``, filled in for ``inc``."""
+        return fill_template(self.config.status_updates, status, inc)
 
     async def _active_incident_of(self, db: aiosqlite.Connection, monitor_id: str) -> int | None:
         async with db.execute(
@@ -759,9 +789,7 @@ class IncidentService:
                     await _save(db, inc, now)
             if ready and self.config.settings.auto_resolve:
                 with contextlib.suppress(IncidentError):  # e.g. resolved by hand meanwhile
-                    await self.resolve(
-                        incident_id, by=None, message="monitors healthy; resolved automatically"
-                    )
+                    await self.resolve(incident_id, by=None)
 
     # -- reads ----------------------------------------------------------------
 
@@ -782,6 +810,28 @@ class IncidentService:
             (incident_id,),
         ) as cur:
             return [Event(EventKind(k), ts, a, json.loads(d)) async for ts, k, a, d in cur]
+
+    async def public_records(self) -> list[IncidentRecord]:
+        """Incidents with at least one public update, with the events the page shows."""
+        db = self.store.reader
+        async with db.execute(
+            f"SELECT {_COLS} FROM incidents WHERE id IN"
+            " (SELECT incident FROM timeline WHERE kind = 'status_update') ORDER BY id"
+        ) as cur:
+            rows = [r async for r in cur]
+        events: dict[int, list[tuple[int, Event]]] = {int(r[0]): [] for r in rows}
+        async with db.execute(
+            "SELECT id, incident, ts, kind, actor, data FROM timeline"
+            " WHERE kind IN ('status_update', 'resolved') AND incident IN"
+            " (SELECT incident FROM timeline WHERE kind = 'status_update') ORDER BY id"
+        ) as cur:
+            async for row_id, inc_id, ts, kind, actor, data in cur:
+                event = Event(EventKind(kind), ts, actor, json.loads(data))
+                events.setdefault(int(inc_id), []).append((int(row_id), event))
+        return [
+            IncidentRecord(_incident(r, await _monitors_of(db, int(r[0]))), events[int(r[0])])
+            for r in rows
+        ]
 
     async def pages(self, incident_id: int) -> list[dict[str, Any]]:
         async with self.store.reader.execute(

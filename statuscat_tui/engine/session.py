@@ -20,6 +20,7 @@ from typing import Any, Literal
 from statuscat_tui.core.incidents import Event, EventKind, Incident, IncidentError
 from statuscat_tui.core.model import Config
 from statuscat_tui.core.states import MonitorState
+from statuscat_tui.core.statuspage import fill_template
 from statuscat_tui.core.timeline import describe
 from statuscat_tui.engine.clock import Clock, SystemClock
 from statuscat_tui.engine.engine import Engine
@@ -132,7 +133,15 @@ class _Caches:
 class Session:
     """One dashboard's connection to StatusCat (engine or viewer)."""
 
-    def __init__(self, config: Config, db_path: Path, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        db_path: Path,
+        *,
+        clock: Clock | None = None,
+        publish_to: Path | None = None,
+    ) -> None:
+        self.publish_to = publish_to
         self.config = config
         self.db_path = db_path
         self.clock = clock or SystemClock()
@@ -162,7 +171,9 @@ class Session:
             self._service = IncidentService(self._store, self.config, self.clock)
             return
         try:
-            self.engine = Engine(self.config, self.db_path, clock=self.clock)
+            self.engine = Engine(
+                self.config, self.db_path, clock=self.clock, publish_to=self.publish_to
+            )
             await self.engine.start()
         except BaseException:
             self._lock.release()
@@ -395,10 +406,7 @@ class Session:
         return f"next: step {step + 1} (round {cycle + 1}) in {wait}s"
 
     def status_template(self, status: str, incident: IncidentView | Incident) -> str:
-        template = getattr(self.config.status_updates, status, "")
-        return str(template).format(
-            component=", ".join(incident.components) or incident.title, title=incident.title
-        )
+        return fill_template(self.config.status_updates, status, incident)
 
     # -- actions (each committed before it returns) -----------------------------
 

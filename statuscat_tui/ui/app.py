@@ -131,10 +131,11 @@ class StatusCatApp(App[int]):
         on_start: Callable[[], Awaitable[None]] | None = None,
         on_stop: Callable[[], Awaitable[None]] | None = None,
         refresh_every: float = REFRESH_EVERY,
+        publish_to: Path | None = None,
     ) -> None:
         super().__init__()
         self.config = config
-        self.session = session or Session(config, db_path)
+        self.session = session or Session(config, db_path, publish_to=publish_to)
         self.start_wallboard = wallboard
         self.refresh_every = refresh_every
         self._on_start = on_start

@@ -91,10 +91,11 @@ class IncidentScreen(Screen[None]):
         head.append("\n ")
         head.append(d.severity_description, style=palette.muted)
         head.append("\n")
-        head.append(
-            f" state {inc.state.value} · public status {inc.public_status.value}"
-            f" · owner {inc.owner or 'nobody'}"
-        )
+        if d.updates:
+            public = f"public status {inc.public_status.value}"
+        else:
+            public = "internal, not published"
+        head.append(f" state {inc.state.value} · {public} · owner {inc.owner or 'nobody'}")
         if inc.ready_since is not None:
             head.append(" · ✔ ready to resolve", style=palette.success)
         if inc.components:
