@@ -85,9 +85,9 @@ def _ui_options() -> argparse.ArgumentParser:
 
 
 def _command_modules() -> list[ModuleType]:
-    from statuscat_tui.commands import incident, oncall, statuspage
+    from statuscat_tui.commands import incident, oncall, postmortem, statuspage
 
-    return [incident, oncall, statuspage]
+    return [incident, oncall, postmortem, statuspage]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from statuscat_tui.config import ConfigError, default_database_path, find_config_path, load_config
+from statuscat_tui.core.incidents import IncidentError
 from statuscat_tui.core.model import Config
+from statuscat_tui.core.postmortem import PostmortemError
+
+if TYPE_CHECKING:
+    from statuscat_tui.engine.incidents import IncidentService
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the action was refused or failed (message on stderr)
@@ -51,3 +60,35 @@ def print_json(data: Any) -> None:
     """Stable JSON output: sorted keys, ISO times are the caller's job."""
     json.dump(data, sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def parse_id(text: str) -> int:
+    raw = text.strip().lstrip("#")
+    if not raw.isdigit():
+        raise CommandError(f"{text!r} is not an incident id (a number such as 7)", EXIT_USAGE)
+    return int(raw)
+
+
+def run_service(
+    args: argparse.Namespace, action: Callable[[IncidentService, Config], Awaitable[T]]
+) -> T:
+    """Open the database, run ``action`` with an incident service, close; errors as messages."""
+    from statuscat_tui.engine.clock import SystemClock
+    from statuscat_tui.engine.incidents import IncidentService
+    from statuscat_tui.store.store import Store, StoreError
+
+    config = load(args)
+
+    async def go() -> T:
+        try:
+            store = await Store.open(database_path(args, config))
+        except StoreError as exc:
+            raise CommandError(f"cannot use the database: {exc}") from None
+        try:
+            return await action(IncidentService(store, config, SystemClock()), config)
+        except (IncidentError, PostmortemError) as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            await store.close()
+
+    return asyncio.run(go())

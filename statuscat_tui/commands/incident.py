@@ -7,9 +7,8 @@ a running engine (in another process) picks it up within a second.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -18,18 +17,16 @@ from statuscat_tui.commands.common import (
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
-    database_path,
-    load,
+    parse_id,
     print_json,
+    run_service,
 )
 from statuscat_tui.core.durations import format_duration
-from statuscat_tui.core.incidents import Event, Incident, IncidentError, response_figures
+from statuscat_tui.core.incidents import Event, Incident, response_figures
 from statuscat_tui.core.model import Config
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.core.timeline import describe, local_time
-from statuscat_tui.engine.clock import SystemClock
 from statuscat_tui.engine.incidents import IncidentService
-from statuscat_tui.store.store import Store, StoreError
 
 T = TypeVar("T")
 
@@ -89,31 +86,6 @@ def register(
     sp.add_argument("id")
     sp.add_argument("severity")
     sp.add_argument("--as", dest="person", help="who changes it (default: settings.me)")
-
-
-def parse_id(text: str) -> int:
-    raw = text.strip().lstrip("#")
-    if not raw.isdigit():
-        raise CommandError(f"{text!r} is not an incident id (a number such as 7)", EXIT_USAGE)
-    return int(raw)
-
-
-def _run(args: argparse.Namespace, action: Callable[[IncidentService, Config], Awaitable[T]]) -> T:
-    config = load(args)
-
-    async def go() -> T:
-        try:
-            store = await Store.open(database_path(args, config))
-        except StoreError as exc:
-            raise CommandError(f"cannot use the database: {exc}") from None
-        try:
-            return await action(IncidentService(store, config, SystemClock()), config)
-        except IncidentError as exc:
-            raise CommandError(str(exc)) from None
-        finally:
-            await store.close()
-
-    return asyncio.run(go())
 
 
 def _actor(args: argparse.Namespace, config: Config, attr: str = "person") -> str | None:
@@ -188,7 +160,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             print("  ".join(r[c].ljust(widths[c]) for c in range(6)) + "  " + r[6])
         return EXIT_OK
 
-    return _run(args, action)
+    return run_service(args, action)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -213,7 +185,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         _print_incident(inc, config, states, events, pages, tz)
         return EXIT_OK
 
-    return _run(args, action)
+    return run_service(args, action)
 
 
 def _event_json(e: Event) -> dict[str, Any]:
@@ -281,7 +253,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         )
         return _done(f"opened incident #{inc.id}: {inc.title} ({inc.severity})")
 
-    return _run(args, action)
+    return run_service(args, action)
 
 
 def cmd_ack(args: argparse.Namespace) -> int:
@@ -294,7 +266,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
         inc = await service.acknowledge(incident_id, person)
         return _done(f"#{inc.id} acknowledged by {person}; owner {inc.owner}; no more pages")
 
-    return _run(args, action)
+    return run_service(args, action)
 
 
 def cmd_update(args: argparse.Namespace) -> int:
@@ -310,7 +282,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         inc = await service.update(incident_id, args.status, message, by=_actor(args, config))
         return _done(f"#{inc.id} is now {inc.public_status.value}: {message}")
 
-    return _run(args, action)
+    return run_service(args, action)
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
@@ -322,7 +294,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         )
         return _done(f"#{inc.id} resolved" + (" (forced)" if args.force else ""))
 
-    return _run(args, action)
+    return run_service(args, action)
 
 
 def cmd_page(args: argparse.Namespace) -> int:
@@ -338,7 +310,7 @@ def cmd_page(args: argparse.Namespace) -> int:
         )
         return _done(f"paging {who} into #{incident_id}")
 
-    return _run(args, action)
+    return run_service(args, action)
 
 
 def cmd_owner(args: argparse.Namespace) -> int:
@@ -350,7 +322,7 @@ def cmd_owner(args: argparse.Namespace) -> int:
         )
         return _done(f"#{inc.id} is now owned by {inc.owner}")
 
-    return _run(args, action)
+    return run_service(args, action)
 
 
 def cmd_severity(args: argparse.Namespace) -> int:
@@ -363,4 +335,4 @@ def cmd_severity(args: argparse.Namespace) -> int:
         sev = config.severities[inc.severity]
         return _done(f"#{inc.id} is now {inc.severity} — {sev.description} (pages: {sev.page})")
 
-    return _run(args, action)
+    return run_service(args, action)

@@ -40,6 +40,7 @@ from statuscat_tui.core.paging import FailingMonitor, page_text, resolved_text
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.core.statuspage import IncidentRecord, fill_template
 from statuscat_tui.engine.clock import Clock
+from statuscat_tui.engine.postmortems import PostmortemService, create_draft
 from statuscat_tui.store.store import Store
 
 REOPEN_WINDOW = 30 * 60.0
@@ -139,6 +140,14 @@ class IncidentService:
         self.policies = {p.id: p for p in config.escalation_policies}
         self.monitors = {m.id: m for m in config.monitors}
         self.tz = ZoneInfo(config.settings.timezone)
+        self._postmortems: PostmortemService | None = None
+
+    @property
+    def postmortems(self) -> PostmortemService:
+        """Postmortems and action items on the same database."""
+        if self._postmortems is None:
+            self._postmortems = PostmortemService(self.store, self.config, self.clock, self)
+        return self._postmortems
 
     # -- helpers -----------------------------------------------------------------
 
@@ -415,6 +424,9 @@ class IncidentService:
             await _save(db, inc, now)
             events += await self._follow_up(db, inc, before, events, now)
             await _write_events(db, inc.id, events)
+            if inc.severity in self.config.settings.postmortem_required:
+                # The draft waits, pre-filled, as part of the same commit.
+                await create_draft(db, inc, self.config, now, by)
         return inc
 
     async def page(

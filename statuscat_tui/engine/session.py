@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from statuscat_tui.core.incidents import Event, EventKind, Incident, IncidentError
 from statuscat_tui.core.model import Config
+from statuscat_tui.core.postmortem import ActionItem
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.core.statuspage import fill_template
 from statuscat_tui.core.timeline import describe
@@ -26,6 +27,7 @@ from statuscat_tui.engine.clock import Clock, SystemClock
 from statuscat_tui.engine.engine import Engine
 from statuscat_tui.engine.incidents import IncidentService
 from statuscat_tui.engine.lock import EngineLock, EngineLocked
+from statuscat_tui.engine.postmortems import PostmortemRecord, PostmortemService
 from statuscat_tui.store.store import Store
 
 __all__ = [
@@ -152,7 +154,7 @@ class Session:
         self._store: Store | None = None
         self._service: IncidentService | None = None
         self._caches = _Caches()
-        self.people = {p.id: p for p in config.people}
+        self._people = {p.id: p for p in config.people}
 
     @property
     def me(self) -> str | None:
@@ -319,7 +321,7 @@ class Session:
                     s.id,
                     s.name,
                     person,
-                    self.people[person].name if person in self.people else person,
+                    self._people[person].name if person in self._people else person,
                     cur.end.timestamp() if cur else None,
                     nxt.person if nxt else None,
                     nxt.start.timestamp() if nxt else None,
@@ -439,6 +441,66 @@ class Session:
 
     async def resolve(self, incident_id: int, *, force: bool = False) -> Incident:
         return await self.service.resolve(incident_id, by=self.me, force=force)
+
+    # -- postmortems (each committed before it returns) ---------------------------
+
+    @property
+    def postmortems(self) -> PostmortemService:
+        return self.service.postmortems
+
+    def people(self) -> dict[str, str]:
+        """Person id -> display name."""
+        return {p.id: p.name for p in self.config.people}
+
+    def postmortem_required(self, severity: str) -> bool:
+        return self.postmortems.required(severity)
+
+    async def postmortem(self, incident_id: int) -> PostmortemRecord:
+        """The incident's postmortem, drafted now (pre-filled) if it has none."""
+        return await self.postmortems.open(incident_id, by=self.me)
+
+    async def get_postmortem(self, incident_id: int) -> PostmortemRecord | None:
+        return await self.postmortems.get(incident_id)
+
+    async def save_postmortem(
+        self, incident_id: int, body: str, *, base_version: int
+    ) -> PostmortemRecord:
+        """Save as the next version; ``PostmortemConflict`` if someone saved since."""
+        return await self.postmortems.save(incident_id, body, base_version=base_version, by=self.me)
+
+    async def set_postmortem_status(self, incident_id: int, status: str) -> PostmortemRecord:
+        return await self.postmortems.set_status(incident_id, status, by=self.me)
+
+    async def postmortem_list(self) -> list[dict[str, Any]]:
+        return await self.postmortems.overview()
+
+    async def actions(
+        self, incident_id: int | None = None, *, overdue_only: bool = False
+    ) -> list[ActionItem]:
+        return await self.postmortems.actions(incident_id, overdue_only=overdue_only)
+
+    async def add_action(
+        self, incident_id: int, text: str, *, owner: str | None, due: str | None, priority: str
+    ) -> ActionItem:
+        return await self.postmortems.add_action(
+            incident_id, text, owner=owner, due=due, priority=priority
+        )
+
+    async def update_action(
+        self, action_id: int, text: str, *, owner: str | None, due: str | None, priority: str
+    ) -> ActionItem:
+        return await self.postmortems.update_action(
+            action_id, text, owner=owner, due=due, priority=priority
+        )
+
+    async def set_action_done(self, action_id: int, done: bool = True) -> ActionItem:
+        return await self.postmortems.set_action_done(action_id, done)
+
+    async def delete_action(self, action_id: int) -> None:
+        await self.postmortems.delete_action(action_id)
+
+    def today(self) -> date:
+        return self.postmortems.today()
 
     async def notify_desktop(self, title: str, body: str) -> bool:
         """A desktop notification on this machine, where a desktop exists."""

@@ -162,4 +162,42 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 3: postmortems (one per incident) with every saved version, and action items.
+    """
+    CREATE TABLE postmortems (
+        incident INTEGER PRIMARY KEY REFERENCES incidents (id),
+        status TEXT NOT NULL DEFAULT 'draft',
+        body TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        updated_by TEXT
+    );
+    -- Every save keeps the text it replaced: nothing is ever overwritten for good.
+    CREATE TABLE postmortem_versions (
+        incident INTEGER NOT NULL REFERENCES postmortems (incident),
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        body TEXT NOT NULL,
+        saved REAL NOT NULL,
+        saved_by TEXT,
+        PRIMARY KEY (incident, version)
+    );
+    CREATE TABLE action_items (
+        id INTEGER PRIMARY KEY,
+        incident INTEGER NOT NULL REFERENCES incidents (id),
+        text TEXT NOT NULL,
+        owner TEXT,
+        due TEXT,
+        priority TEXT NOT NULL DEFAULT 'P2',
+        status TEXT NOT NULL DEFAULT 'open',
+        created REAL NOT NULL,
+        done_at REAL
+    );
+    CREATE INDEX action_items_by_incident ON action_items (incident);
+    CREATE INDEX action_items_open ON action_items (status, due);
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
