@@ -34,6 +34,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/probe_engine.py
 	$(BIN)/python benchmarks/ui_refresh.py
+	$(BIN)/python benchmarks/status_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
