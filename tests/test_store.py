@@ -172,3 +172,42 @@ async def test_engine_runs_recorded(tmp_path: Path) -> None:
     (r,) = await store.engine_runs()
     assert (r["pid"], r["started"], r["last_seen"], r["stopped"]) == (123, T0, T0 + 40, T0 + 40)
     await store.close()
+
+
+async def test_raw_results_are_compact_and_read_back_in_seconds(tmp_path: Path) -> None:
+    store, ids = await open_store(tmp_path)
+    ok = ResultRow(ids["api"], T0, Outcome.OK, S.UP, 0.0123, 0.0004, 60.0, "HTTP 200 in 12ms")
+    bad = ResultRow(ids["api"], T0 + 60, Outcome.FAIL, S.PENDING, None, 0.0, 10.0, "HTTP 503")
+    store.submit_result(ok)
+    store.submit_result(bad)
+    await store.flush()
+    newest, oldest = await store.recent_results("api")
+    assert (newest["reason"], newest["latency"], newest["lateness"]) == ("HTTP 503", None, 0.0)
+    # A passing check keeps its figures (to the microsecond) but not its reason.
+    assert (oldest["reason"], oldest["latency"], oldest["lateness"]) == (None, 0.0123, 0.0004)
+    await store.close()
+    con = sqlite3.connect(tmp_path / "sc.db")
+    stored = con.execute("SELECT typeof(latency), latency FROM results ORDER BY ts").fetchone()
+    assert stored == ("real", 12300.0)  # whole microseconds: SQLite keeps them as small ints
+    indexes = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE tbl_name='results'")]
+    assert indexes == ["results"]
+
+
+async def test_migration_4_converts_existing_results_to_microseconds(tmp_path: Path) -> None:
+    from statuscat_tui.store.schema import MIGRATIONS
+    from statuscat_tui.store.store import _statements
+
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        for statement in _statements(script):
+            con.execute(statement)
+    con.execute("INSERT INTO results VALUES (1, ?, 0, 1, 0.25, 0.002, 60, 'ok')", (T0,))
+    con.execute("PRAGMA user_version = 3")
+    con.commit()
+    con.close()
+    store = await Store.open(path)
+    await store.close()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT latency, lateness FROM results").fetchone() == (250000.0, 2000.0)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
