@@ -158,6 +158,10 @@ async def test_severity_owner_page_force_resolve_and_new_incident(
             "ada",
             '{"failing": ["checkout"]}',
         )
+        # A SEV1 needs a postmortem: its draft opens at once; escape goes back.
+        await until(pilot, lambda: type(app.screen).__name__ == "PostmortemScreen")
+        await pilot.press("escape")
+        await until(pilot, lambda: type(app.screen).__name__ == "Dashboard")
         await pilot.press("n")
         await until(pilot, lambda: type(app.screen).__name__ == "OpenIncidentModal")
         await pilot.press(*"Search is slow")

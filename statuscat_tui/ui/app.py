@@ -22,7 +22,7 @@ from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from statuscat_tui.core.incidents import IncidentError, ResolveRefused
+from statuscat_tui.core.incidents import Incident, IncidentError, ResolveRefused
 from statuscat_tui.core.model import Config
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.engine.session import IncidentView, MonitorView, Session, Snapshot
@@ -104,6 +104,8 @@ class StatusCatApp(App[int]):
         Binding("r", "resolve", "Resolve", id="incident.resolve"),
         Binding("n", "new_incident", "New", id="incident.new"),
         Binding("P", "page", "Page someone", id="incident.page"),
+        Binding("p", "postmortem", "Postmortem", id="incident.postmortem"),
+        Binding("R", "postmortems", "Reviews", id="app.postmortems"),
         Binding("w", "wallboard", "Wallboard", id="app.wallboard"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("slash", "filter", "Filter", id="monitors.filter"),
@@ -547,7 +549,7 @@ class StatusCatApp(App[int]):
                     if yes:
                         self._act(
                             lambda: self.session.resolve(iid, force=True),
-                            lambda inc: f"✔ #{inc.id} resolved (forced)",
+                            lambda inc: self._resolved(inc, " (forced)"),
                         )
 
                 self.push_screen(
@@ -560,10 +562,30 @@ class StatusCatApp(App[int]):
             except IncidentError as exc:
                 self.notify(str(exc), title="Not done", severity="error", markup=False)
                 return
-            self.notify(f"✔ #{inc.id} resolved", markup=False)
+            self.notify(self._resolved(inc), markup=False)
             self.refresh_now()
 
         self.run_worker(run(), group="action", exit_on_error=False)
+
+    def _resolved(self, inc: Incident, how: str = "") -> str:
+        """After a resolve: open the postmortem draft the resolve created, if one is required."""
+        if self.session.postmortem_required(inc.severity):
+            from statuscat_tui.ui.postmortem import PostmortemScreen
+
+            self.push_screen(PostmortemScreen(inc.id))
+        return f"✔ #{inc.id} resolved{how}"
+
+    def action_postmortem(self) -> None:
+        from statuscat_tui.ui.postmortem import PostmortemScreen
+
+        if (iid := self._need_incident()) is not None:
+            self.push_screen(PostmortemScreen(iid))
+
+    def action_postmortems(self) -> None:
+        from statuscat_tui.ui.postmortem import PostmortemListScreen
+
+        if not isinstance(self.screen, PostmortemListScreen):
+            self.push_screen(PostmortemListScreen())
 
     def action_wallboard(self) -> None:
         from statuscat_tui.ui.wallboard import WallboardScreen
