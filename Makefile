@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,10 +31,14 @@ lint: $(TEST_STAMP)
 test: lint
 	$(BIN)/pytest
 
+# Every benchmark in sequence (about 35 minutes), then one results table;
+# run_all.py --markdown FILE also writes it as Markdown (benchmarks/RESULTS.md).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/probe_engine.py
-	$(BIN)/python benchmarks/ui_refresh.py
-	$(BIN)/python benchmarks/status_page.py
+	$(BIN)/python benchmarks/run_all.py
+
+# The same harness with a much smaller plan (a few minutes): checks it, not the targets.
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

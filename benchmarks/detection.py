@@ -1,6 +1,6 @@
 """Detection latency: from a service breaking to the page arriving at a webhook.
 
-Usage: python benchmarks/detection.py [--runs 5] [--mode 500|hang] [--seed 1]
+Usage: python benchmarks/detection.py [--runs 5] [--mode 500|hang] [--seed 1] [--json]
 
 One engine in this process probes one loopback HTTP monitor (``interval:
 10s``, ``timeout: 2s``, ``confirm: {failures: 3, retry_interval: 2s}``,
@@ -22,6 +22,9 @@ failing check) and the rest (last failing check → page; with ``hang`` that
 includes its timeout). The engine's overhead (flip → page minus the phase
 wait, the confirmation the config asks for and a bare delivery) is what the
 bound's slack would otherwise hide.
+
+``--json`` prints the figures as one JSON dict on the last line of stdout
+(the human report then goes to stderr), for ``benchmarks/run_all.py``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import http.client
 import json
 import logging
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -179,7 +183,8 @@ async def one_run(target: Target, config_src: str, mode: str, delay: float) -> d
     }
 
 
-async def main_async(args: argparse.Namespace) -> None:
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    out = sys.stderr if args.json else sys.stdout
     proc, port = start_server("chaos_target.py")
     target = Target(port)
     rng = random.Random(args.seed)
@@ -194,6 +199,7 @@ async def main_async(args: argparse.Namespace) -> None:
             print(
                 f"  run {i + 1}/{args.runs}: flip→page {r['measured']:.3f} s"
                 f" (waited {delay:.2f} s before the flip) — {r['title']}",
+                file=out,
                 flush=True,
             )
         bare2, apprise2 = await delivery(port, args.posts)
@@ -235,23 +241,59 @@ async def main_async(args: argparse.Namespace) -> None:
         )
     worst_above = max(r["measured"] - bound for r in results)
     worst_overhead = max(r["overhead"] for r in results)
-    print(table(rows))
+    print(table(rows), file=out)
     print(
         f"  delivery: bare POST {1000 * bare1:.1f}/{1000 * bare2:.1f} ms (before/after, median of"
         f" {args.posts}); Apprise json:// via statuscat deliver()"
-        f" {1000 * apprise1:.1f}/{1000 * apprise2:.1f} ms"
+        f" {1000 * apprise1:.1f}/{1000 * apprise2:.1f} ms",
+        file=out,
     )
     print(
         f"  bound = retry {RETRY:g}s × ({FAILURES} − 1)"
         + (f" + {FAILURES} × timeout {TIMEOUT:g}s" if hang else "")
-        + f" + interval {INTERVAL:g}s + delivery {1000 * bare:.1f} ms = {bound:.3f} s"
+        + f" + interval {INTERVAL:g}s + delivery {1000 * bare:.1f} ms = {bound:.3f} s",
+        file=out,
     )
     ok = worst_above <= OVERHEAD_TARGET and worst_overhead <= OVERHEAD_TARGET
     print(
         f"  worst above bound {worst_above:+.3f} s; worst engine overhead {worst_overhead:+.3f} s"
         f" (target <= {OVERHEAD_TARGET:g} s: {'ok' if ok else 'MISSED'});"
-        f" pages per incident {max(int(r['pages']) for r in results)}"
+        f" pages per incident {max(int(r['pages']) for r in results)}",
+        file=out,
     )
+    measured = [r["measured"] for r in results]
+    return {
+        "runs": args.runs,
+        "mode": args.mode,
+        "interval_s": INTERVAL,
+        "timeout_s": TIMEOUT,
+        "failures": FAILURES,
+        "retry_s": RETRY,
+        "bound_s": bound,
+        "measured_s": measured,
+        "overhead_s": [r["overhead"] for r in results],
+        "median_measured_s": median(measured),
+        "worst_measured_s": max(measured),
+        "worst_above_bound_s": worst_above,
+        "worst_overhead_s": worst_overhead,
+        "ratio_worst": max(measured) / bound,
+        "median_phase_s": median([r["phase"] for r in results]),
+        "median_confirm_s": median([r["confirm"] for r in results]),
+        "median_last_check_to_page_s": median([r["engine"] for r in results]),
+        "baseline_delivery_ms": 1000 * bare,
+        "bare_post_before_ms": 1000 * bare1,
+        "bare_post_after_ms": 1000 * bare2,
+        "apprise_before_ms": 1000 * apprise1,
+        "apprise_after_ms": 1000 * apprise2,
+        "pages_per_incident": max(int(r["pages"]) for r in results),
+        "ok": ok,
+        "notes": (
+            "bound = retry x (failures - 1) + interval + bare POST round trip"
+            + (" + failures x timeout" if hang else "")
+            + "; overhead = flip->page minus the phase wait, the configured confirmation"
+            " and a bare delivery; target <= 1 s for both worst figures"
+        ),
+    }
 
 
 def main() -> None:
@@ -262,15 +304,23 @@ def main() -> None:
     )
     ap.add_argument("--seed", type=int, default=1, help="for the random flip moments")
     ap.add_argument("--posts", type=int, default=20, help="bare POSTs timed for the delivery")
+    ap.add_argument(
+        "--json",
+        action="store_true",
+        help="print the figures as one JSON dict on the last line of stdout (report to stderr)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(
         f"detection: 1 http monitor, interval {INTERVAL:g}s, timeout {TIMEOUT:g}s,"
         f" confirm {FAILURES} failures every {RETRY:g}s, target fails with {args.mode};"
         f" {args.runs} runs; {machine()}",
+        file=sys.stderr if args.json else sys.stdout,
         flush=True,
     )
-    asyncio.run(main_async(args))
+    figures = asyncio.run(main_async(args))
+    if args.json:
+        print(json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":

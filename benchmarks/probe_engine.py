@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from statuscat_tui.config import parse_config
-from statuscat_tui.engine.engine import Engine
+from statuscat_tui.engine.engine import Engine, settle_heap
 
 
 def cpu() -> float:
@@ -98,6 +98,7 @@ async def engine_run(
     config = parse_config(config_text(n, interval, port, hang_share), "<bench>", env={})
     engine = Engine(config, db, listen=False)
     await engine.start()
+    settle_heap()  # as `statuscat run --headless` does
     started = time.time()
     # Measure after the first runs are spread, so the steady state is measured.
     c0, w0, k0 = cpu(), time.monotonic(), engine.checks_done

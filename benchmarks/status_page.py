@@ -1,10 +1,14 @@
 """Status page build cost: model, render and atomic write for a large page.
 
 Usage: python benchmarks/status_page.py [--monitors 10000] [--components 50] [--incidents 200]
+                                       [--json]
 
 Every monitor has 90 days of daily rollups; every incident has two public
 updates and is resolved. The baseline, measured in the same run, is
 ``json.dumps`` of the same 90-day data (the least any page writer must do).
+
+``--json`` prints the figures as one JSON dict on the last line of stdout
+(the human report then goes to stderr), for ``benchmarks/run_all.py``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,13 @@ def main() -> None:
     ap.add_argument("--monitors", type=int, default=10000)
     ap.add_argument("--components", type=int, default=50)
     ap.add_argument("--incidents", type=int, default=200)
+    ap.add_argument(
+        "--json",
+        action="store_true",
+        help="print the figures as one JSON dict on the last line of stdout (report to stderr)",
+    )
     args = ap.parse_args()
+    out = sys.stderr if args.json else sys.stdout
 
     comps = tuple(Component(f"Component {i}") for i in range(args.components))
     mons = tuple(
@@ -85,7 +95,10 @@ def main() -> None:
         t5 = time.perf_counter()
     base = t1 - t0
     size = sum(len(b) for b in files.values()) / 1e6
-    print(f"{args.monitors} monitors, {args.components} components, {args.incidents} incidents")
+    print(
+        f"{args.monitors} monitors, {args.components} components, {args.incidents} incidents",
+        file=out,
+    )
     rows = [
         ("baseline: json.dumps of the 90-day data", base),
         ("model (build_page)", t2 - t1),
@@ -93,7 +106,24 @@ def main() -> None:
         ("render + atomic write", t5 - t4),
     ]
     for label, seconds in rows:
-        print(f"  {label:<42} {1000 * seconds:7.0f} ms  {seconds / base:5.2f}x")
+        print(f"  {label:<42} {1000 * seconds:7.0f} ms  {seconds / base:5.2f}x", file=out)
+    if args.json:
+        figures = {
+            "monitors": args.monitors,
+            "components": args.components,
+            "incidents": args.incidents,
+            "files": len(files),
+            "size_mb": size,
+            "baseline_ms": 1000 * base,
+            "model_ms": 1000 * (t2 - t1),
+            "render_ms": 1000 * (t3 - t2),
+            "render_write_ms": 1000 * (t5 - t4),
+            "ratio_model": (t2 - t1) / base,
+            "ratio_render": (t3 - t2) / base,
+            "ratio_render_write": (t5 - t4) / base,
+            "notes": "baseline: json.dumps of the same 90-day data; ratio_* = time / baseline",
+        }
+        print(json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Storage at scale: weeks of results fed to the store at full speed, in simulated time.
 
-Usage: python benchmarks/storage.py [--monitors 1000] [--days 30] [--interval 60]
+Usage: python benchmarks/storage.py [--monitors 1000] [--days 30] [--interval 60] [--json]
 
 The rows are the ones the engine's ``_record`` submits (a ResultRow and a
 snapshot per check; about 1 in 20 monitor-days has a 10-minute outage), in
@@ -21,6 +21,9 @@ same run:
   <= 100 ms, median of ``--repeat`` runs) against ``SELECT count(*)`` over
   the hourly rollup table on the same connection.
 
+``--json`` prints the figures as one JSON dict on the last line of stdout
+(the human report then goes to stderr), for ``benchmarks/run_all.py``.
+
 ``--profile`` adds where the time goes: each SQL statement of the store's
 writer (wall time awaited, the SQLite work in aiosqlite's thread) and a
 cProfile of the event-loop thread (the Python side), both to stderr.
@@ -32,6 +35,7 @@ import argparse
 import asyncio
 import cProfile
 import io
+import json
 import math
 import pstats
 import random
@@ -441,12 +445,19 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="extra PRAGMA on the store's connections, to try a fix (repeatable)",
     )
+    ap.add_argument(
+        "--json",
+        action="store_true",
+        help="print the figures as one JSON dict on the last line of stdout (report to stderr)",
+    )
     args = ap.parse_args()
+    out = sys.stderr if args.json else sys.stdout
 
     extra = f"; PRAGMA {', '.join(args.pragma)}" if args.pragma else ""
     print(
         f"storage: {args.monitors} monitors every {args.interval:g}s for {args.days:g} simulated"
         f" days; {machine()}{extra}",
+        file=out,
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="statuscat-bench-") as tmp:
@@ -466,18 +477,21 @@ def main() -> None:
     print(
         f"  {s['rows']:,} results in {s['seconds']:.0f} s ({s['cpu']:.0f} s CPU);"
         f" {s['prunes']} prunes deleted {s['pruned']:,} rows in {s['prune_s']:.1f} s;"
-        f" peak RSS {peak_rss_mb():.0f} MB"
+        f" peak RSS {peak_rss_mb():.0f} MB",
+        file=out,
     )
     print(
         f"  uptime() answered for {s['uptime_monitors']} monitors:"
         f" mean 24h {s['uptime_mean_24h']:.3f} %, mean 30d {s['uptime_mean_30d']:.3f} %;"
-        f" rollup_hourly has {s['hourly_rows']:,} rows"
+        f" rollup_hourly has {s['hourly_rows']:,} rows",
+        file=out,
     )
     ck = s["checkpoint"]
-    print(f"  checkpoint(TRUNCATE): busy={ck[0]} wal_frames={ck[1]} checkpointed={ck[2]}")
+    print(f"  checkpoint(TRUNCATE): busy={ck[0]} wal_frames={ck[1]} checkpointed={ck[2]}", file=out)
     print(
         "  space: "
-        + ", ".join(f"{k} {v:.1f} MB" for k, v in sorted(sp.items(), key=lambda kv: -kv[1]))
+        + ", ".join(f"{k} {v:.1f} MB" for k, v in sorted(sp.items(), key=lambda kv: -kv[1])),
+        file=out,
     )
     rows = [
         ("figure", "value", "baseline", "ratio", "target"),
@@ -532,12 +546,63 @@ def main() -> None:
             f"<= {UPTIME_TARGET_MS:.0f} ms {'ok' if uptime_ms <= UPTIME_TARGET_MS else 'MISSED'}",
         ),
     ]
-    print(table(rows))
+    print(table(rows), file=out)
     print(
         "  baseline: throughput = plain sqlite3 executemany into a bare table (same rows,"
         " pragmas and batch);\n  uptime = SELECT count(*) FROM rollup_hourly on the same"
-        f" connection; medians of {args.repeat} runs"
+        f" connection; medians of {args.repeat} runs",
+        file=out,
     )
+    if args.json:
+        base_bytes = (b1_w + b2_w) / (b1_rows + b2_rows)
+        figures: dict[str, Any] = {
+            "monitors": args.monitors,
+            "days": args.days,
+            "interval": args.interval,
+            "rows": s["rows"],
+            "seconds": s["seconds"],
+            "cpu_s": s["cpu"],
+            "insert_per_s": rate,
+            "baseline_insert_per_s": base_rate,
+            "ratio_insert": base_rate / rate,
+            "insert_per_s_no_prune": rate_np,
+            "ratio_insert_no_prune": base_rate / rate_np,
+            "baseline_insert_before_per_s": b1_rows / b1_s,
+            "baseline_insert_after_per_s": b2_rows / b2_s,
+            "generation_per_s": gen_rows / gen_s,
+            "bytes_per_result": s["written"] / s["rows"],
+            "baseline_bytes_per_result": base_bytes,
+            "ratio_bytes": s["written"] / s["rows"] / base_bytes,
+            "db_mb": s["db_mb"],
+            "wal_mb": s["wal_mb"],
+            "db_ckpt_mb": s["db_ckpt_mb"],
+            "wal_ckpt_mb": s["wal_ckpt_mb"],
+            "size_mb": total_mb,
+            "uptime_ms": uptime_ms,
+            "baseline_uptime_ms": count_ms,
+            "ratio_uptime": uptime_ms / count_ms,
+            "uptime_monitors": s["uptime_monitors"],
+            "uptime_mean_24h": s["uptime_mean_24h"],
+            "uptime_mean_30d": s["uptime_mean_30d"],
+            "hourly_rows": s["hourly_rows"],
+            "prunes": s["prunes"],
+            "pruned": s["pruned"],
+            "prune_s": s["prune_s"],
+            "rss_mb": peak_rss_mb(),
+        }
+        for name, mb in sp.items():
+            figures[f"space_{name.replace(' ', '_')}_mb"] = mb
+        figures["notes"] = (
+            "ratio_* = our cost / baseline cost (>1 is slower or bigger); insert baseline:"
+            " plain sqlite3 executemany into a bare table, mean of the runs before and after;"
+            f" uptime baseline: SELECT count(*) FROM rollup_hourly; medians of {args.repeat}"
+        )
+        print(json.dumps({k: _finite(v) for k, v in figures.items()}), flush=True)
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as null, so the line is strict JSON."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 if __name__ == "__main__":

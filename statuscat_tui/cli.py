@@ -162,6 +162,7 @@ def run_dashboard(args: argparse.Namespace, config: Config) -> int:
             theme=getattr(args, "theme", None),
             wallboard=getattr(args, "wallboard", False),
             publish_to=output_dir(config),
+            settle_heap=True,
         )
     except ThemeError as exc:
         raise CommandError(str(exc), 2) from None
@@ -192,7 +193,7 @@ def run_engine(config: Config, db_path: Path) -> int:
 
 
 async def _serve(config: Config, db_path: Path) -> int:
-    from statuscat_tui.engine.engine import Engine
+    from statuscat_tui.engine.engine import Engine, settle_heap
     from statuscat_tui.engine.publisher import output_dir
 
     loop = asyncio.get_running_loop()
@@ -202,6 +203,7 @@ async def _serve(config: Config, db_path: Path) -> int:
     engine = Engine(config, db_path, publish_to=output_dir(config))
     try:
         await engine.start()
+        settle_heap()
         await stop.wait()
         log.info("stopping: writing pending results")
     finally:

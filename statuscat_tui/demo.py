@@ -257,6 +257,7 @@ def run_demo(
             on_start=targets.start,
             on_stop=targets.stop,
             publish_to=Path(tmp) / "status-page",
+            settle_heap=True,
         )
         return app.run() or 0
 
@@ -265,7 +266,7 @@ async def _headless(targets: DemoTargets, config: Config, db: Path, site: Path) 
     import signal
 
     from statuscat_tui.cli import STOP_DEADLINE
-    from statuscat_tui.engine.engine import Engine
+    from statuscat_tui.engine.engine import Engine, settle_heap
 
     await targets.start()
     loop = asyncio.get_running_loop()
@@ -275,6 +276,7 @@ async def _headless(targets: DemoTargets, config: Config, db: Path, site: Path) 
     engine = Engine(config, db, publish_to=site)
     try:
         await engine.start()
+        settle_heap()
         log.info("demo: faults start within a minute and repeat every %ds. Ctrl-C stops.", CYCLE)
         await stop.wait()
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.cookiejar
 import ipaddress
 import ssl
+import zlib
 from types import TracebackType
 
 import dns.asyncresolver
@@ -14,6 +15,7 @@ import httpx
 from statuscat_tui import __version__
 
 USER_AGENT = f"StatusCat/{__version__}"
+POOL_SHARDS = 16
 
 
 def make_ssl_context(ca_file: str | None) -> ssl.SSLContext:
@@ -68,7 +70,7 @@ class ProbeContext:
         )
         self._http_ssl: dict[str | None, ssl.SSLContext] = {}
         self._tls_ssl: dict[str | None, ssl.SSLContext] = {}
-        self._clients: dict[tuple[str | None, int], httpx.AsyncClient] = {}
+        self._clients: dict[tuple[str | None, int, int], httpx.AsyncClient] = {}
         self._resolvers: dict[str | None, dns.asyncresolver.Resolver] = {}
         self._closed = False
 
@@ -85,10 +87,19 @@ class ProbeContext:
             ctx = self._tls_ssl[ca_file] = make_ssl_context(ca_file)
         return ctx
 
-    def http_client(self, *, ca_file: str | None, max_redirects: int) -> httpx.AsyncClient:
-        """The shared client for this CA bundle and redirect limit (created on first use)."""
+    def http_client(
+        self, *, ca_file: str | None, max_redirects: int, shard: str = ""
+    ) -> httpx.AsyncClient:
+        """The shared client for this CA bundle and redirect limit (created on first use).
+
+        ``shard`` (the monitor's id) spreads monitors over ``POOL_SHARDS`` pools:
+        httpcore scans every connection of a pool for each request, which at
+        thousands of monitors cost more than the requests themselves. A monitor
+        always lands in the same pool, so its keep-alive connection is reused;
+        the engine's semaphore still caps the checks in flight overall.
+        """
         self._check_open()
-        key = (ca_file, max_redirects)
+        key = (ca_file, max_redirects, zlib.crc32(shard.encode()) % POOL_SHARDS)
         client = self._clients.get(key)
         if client is None:
             ssl_ctx = self._http_ssl.get(ca_file)

@@ -72,7 +72,9 @@ async def _probe(monitor: Monitor, ctx: ProbeContext) -> CheckResult:
     if not monitor.url:
         return fail("no url configured")
     try:
-        client = ctx.http_client(ca_file=monitor.ca_file, max_redirects=monitor.max_redirects)
+        client = ctx.http_client(
+            ca_file=monitor.ca_file, max_redirects=monitor.max_redirects, shard=monitor.id
+        )
     except OSError as exc:
         return fail(f"cannot load ca_file {quote(monitor.ca_file or '')}: {exc.strerror or exc}")
     except ssl.SSLError as exc:

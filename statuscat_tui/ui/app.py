@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from statuscat_tui.core.incidents import Incident, IncidentError, ResolveRefused
 from statuscat_tui.core.model import Config
 from statuscat_tui.core.states import MonitorState
+from statuscat_tui.engine.engine import settle_heap
 from statuscat_tui.engine.session import IncidentView, MonitorView, Session, Snapshot
 from statuscat_tui.ui.format import (
     PLAIN,
@@ -42,6 +43,8 @@ from statuscat_tui.ui.tables import Cell, selected_key, sync_table
 T = TypeVar("T")
 
 REFRESH_EVERY = 1.0
+FILL_CHUNK = 1000  # monitor rows added per frame while the table fills
+FILL_PAUSE = 0.02
 
 
 def _key_display(key: str) -> str:
@@ -134,8 +137,13 @@ class StatusCatApp(App[int]):
         on_stop: Callable[[], Awaitable[None]] | None = None,
         refresh_every: float = REFRESH_EVERY,
         publish_to: Path | None = None,
+        settle_heap: bool = False,
     ) -> None:
         super().__init__()
+        # The real program (not tests) freezes start-up objects out of the garbage
+        # collector's scans once the first snapshot is on screen.
+        self._settle_heap = settle_heap
+        self._filling = False
         self.config = config
         self.session = session or Session(config, db_path, publish_to=publish_to)
         self.start_wallboard = wallboard
@@ -243,6 +251,9 @@ class StatusCatApp(App[int]):
                     self.apply_snapshot(snap)
                 except Exception as exc:  # shown, not swallowed; the next tick tries again
                     self.notify(f"display failed: {exc!r}", severity="error", markup=False)
+                if self._settle_heap:
+                    self._settle_heap = False
+                    self.call_after_refresh(settle_heap)
         finally:
             self.set_timer(self.refresh_every, self._refresh_worker)
 
@@ -338,7 +349,20 @@ class StatusCatApp(App[int]):
 
     def _fill_monitors(self, dash: Dashboard, snap: Snapshot) -> None:
         table = dash.query_one("#monitors", DataTable)
-        sync_table(table, self._monitor_rows(snap), self._caches["monitors"])
+        done = sync_table(
+            table, self._monitor_rows(snap), self._caches["monitors"], max_new=FILL_CHUNK
+        )
+        if not done and not self._filling:
+            # Thousands of rows go in a chunk per frame: the first screenful shows
+            # at once and keys keep working while the rest is added.
+            self._filling = True
+            self.set_timer(FILL_PAUSE, self._fill_more)
+
+    def _fill_more(self) -> None:
+        self._filling = False
+        dash = self.screen_stack[0]
+        if isinstance(dash, Dashboard) and self.snapshot is not None:
+            self._fill_monitors(dash, self.snapshot)
 
     def _fill_incidents(self, dash: Dashboard, snap: Snapshot) -> None:
         rows: list[tuple[str, list[Cell]]] = []

@@ -18,37 +18,85 @@ def _same(a: Cell, b: Cell) -> bool:
 
 
 def sync_table(
-    table: DataTable[Cell], rows: Sequence[Row], cache: dict[str, Sequence[Cell]]
-) -> None:
+    table: DataTable[Cell],
+    rows: Sequence[Row],
+    cache: dict[str, Sequence[Cell]],
+    *,
+    max_new: int | None = None,
+) -> bool:
     """Make ``table`` show ``rows`` in order, touching only what changed.
 
     ``cache`` remembers the cells last shown per key; a caller that passes the
     very same cells object again (an unchanged row) costs nothing. With the same keys in
     the same order (the common case: a refresh where nothing changed state)
-    only changed cells are updated. When rows come, go or change places the
-    table is refilled in one go, keeping the cursor on the same row key.
+    only changed cells are updated; the same rows in a new order are updated
+    and then sorted in place; rows added at the end are appended. Otherwise
+    the table is refilled. The cursor stays on the same row key.
+
+    ``max_new`` caps how many rows are added in this call (adding a row is the
+    expensive part: 10,000 take over a second); returns False while rows are
+    still missing, and the caller calls again (with fresh rows) to add more.
     """
     keys = [k for k, _ in rows]
-    current = [str(rk.value) for rk in table.rows]
-    if keys == current:
-        columns = list(table.columns)
-        for key, cells in rows:
-            old = cache.get(key)
-            if old is cells:
-                continue  # the caller reused the row: nothing in it changed
-            for i, cell in enumerate(cells):
-                if old is None or not _same(old[i], cell):
-                    table.update_cell(key, columns[i], cell)
-            cache[key] = cells
-        return
+    current = [str(row.key.value) for row in table.ordered_rows]  # as shown, after sorts
     cursor_key = current[table.cursor_row] if 0 <= table.cursor_row < len(current) else None
-    table.clear()
-    cache.clear()
-    for key, cells in rows:
+    if keys == current:
+        _update_cells(table, rows, cache)
+        return True
+    if len(keys) == len(current) and set(keys) == set(current):
+        # The same rows in a new order (a monitor changed state): update the
+        # cells, then re-order in place, which costs a sort, not a refill.
+        _update_cells(table, rows, cache)
+        if _reorder(table, keys):
+            _keep_cursor(table, cursor_key)
+            return True
+    if keys[: len(current)] != current:
+        table.clear()
+        cache.clear()
+        current = []
+    _update_cells(table, rows[: len(current)], cache)
+    stop = len(rows) if max_new is None else min(len(rows), len(current) + max_new)
+    for key, cells in rows[len(current) : stop]:
         table.add_row(*cells, key=key)
         cache[key] = cells
-    if cursor_key is not None and cursor_key in cache:
-        table.move_cursor(row=table.get_row_index(cursor_key), animate=False)
+    _keep_cursor(table, cursor_key)
+    return stop == len(rows)
+
+
+def _keep_cursor(table: DataTable[Cell], key: str | None) -> None:
+    if key is not None and key in table.rows:
+        table.move_cursor(row=table.get_row_index(key), animate=False)
+
+
+def _update_cells(
+    table: DataTable[Cell], rows: Sequence[Row], cache: dict[str, Sequence[Cell]]
+) -> None:
+    columns = list(table.columns)
+    for key, cells in rows:
+        old = cache.get(key)
+        if old is cells:
+            continue  # the caller reused the row: nothing in it changed
+        for i, cell in enumerate(cells):
+            if old is None or not _same(old[i], cell):
+                table.update_cell(key, columns[i], cell)
+        cache[key] = cells
+
+
+def _reorder(table: DataTable[Cell], keys: Sequence[str]) -> bool:
+    """Put the rows in ``keys`` order with ``DataTable.sort``; False if it cannot.
+
+    ``sort`` hands the key function cell values, not row keys, so the rows are
+    told apart by the identity of their cell objects in a column where no two
+    rows share one (each row builds its own cells).
+    """
+    position = {k: i for i, k in enumerate(keys)}
+    stored = {k: table.get_row(k) for k in keys}
+    for index, column in enumerate(table.columns):
+        order = {id(cells[index]): position[k] for k, cells in stored.items()}
+        if len(order) == len(keys):
+            table.sort(column, key=lambda cell: order[id(cell)])
+            return True
+    return False
 
 
 def selected_key(table: DataTable[Cell]) -> str | None:
