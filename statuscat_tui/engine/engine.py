@@ -44,7 +44,7 @@ log = logging.getLogger("statuscat.engine")
 HOUSEKEEPING_EVERY = 30.0
 # How often incidents, escalations and the outbox are looked at. Actions from
 # other processes (a CLI ack) are committed to the database and seen here.
-RESPONDER_TICK = 0.2
+RESPONDER_TICK = 1.0  # wakes at once on a confirmed outage; the tick finds pages and due steps
 READY_CHECK_EVERY = 5.0
 DELIVERY_TIMEOUT = 30.0
 HISTORY = 30  # latencies kept per monitor for the dashboard's sparklines
