@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,8 @@ from statuscat_tui.config import parse_config
 from statuscat_tui.core.model import Config
 from statuscat_tui.ui.app import StatusCatApp
 from tests.support.httpserver import HTTPTestServer
+from tests.support.sqlitedb import db_row
+from tests.support.wait import until
 
 SIZE = (80, 24)
 
@@ -53,21 +52,6 @@ severities:
     )
 
 
-async def until(pilot: object, cond: Callable[[], bool], within: float = 8.0) -> None:
-    async with asyncio.timeout(within):
-        while not cond():  # noqa: ASYNC110 - polling the live app is the point
-            await asyncio.sleep(0.05)
-
-
-def db_one(db: Path, sql: str, *args: object) -> tuple:  # type: ignore[type-arg]
-    con = sqlite3.connect(db)
-    try:
-        row = con.execute(sql, args).fetchone()
-    finally:
-        con.close()
-    return row  # type: ignore[no-any-return]
-
-
 def table_text(app: StatusCatApp, table_id: str) -> str:
     table = app.screen_stack[0].query_one(f"#{table_id}", DataTable)
     lines = []
@@ -97,22 +81,22 @@ async def test_ack_update_resolve_from_the_keyboard(target: HTTPTestServer, tmp_
         await open_incident(app, target, pilot)
         assert "✖ DOWN" in table_text(app, "monitors").splitlines()[0]
         await pilot.press("2", "a")
-        await until(pilot, lambda: db_one(db, "SELECT state FROM incidents")[0] == "acknowledged")
-        assert db_one(db, "SELECT owner FROM incidents") == ("ada",)
+        await until(pilot, lambda: db_row(db, "SELECT state FROM incidents")[0] == "acknowledged")
+        assert db_row(db, "SELECT owner FROM incidents") == ("ada",)
         # u: the next public state (identified) is preselected with its template.
         await pilot.press("u")
         await pilot.pause()
         await pilot.press("enter")
         await until(
             pilot,
-            lambda: db_one(db, "SELECT public_status FROM incidents")[0] == "identified",
+            lambda: db_row(db, "SELECT public_status FROM incidents")[0] == "identified",
         )
         # r while the target still fails: refused, force offered; escape keeps it open.
         await pilot.press("r")
         await until(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
         await pilot.press("escape")
         await pilot.pause(0.3)
-        assert db_one(db, "SELECT state FROM incidents") == ("acknowledged",)
+        assert db_row(db, "SELECT state FROM incidents") == ("acknowledged",)
         target.set("/health", body="ok")
         await until(
             pilot,
@@ -123,7 +107,7 @@ async def test_ack_update_resolve_from_the_keyboard(target: HTTPTestServer, tmp_
         )
         await pilot.pause(0.5)  # the state snapshot reaches SQLite
         await pilot.press("r")
-        await until(pilot, lambda: db_one(db, "SELECT state FROM incidents")[0] == "resolved")
+        await until(pilot, lambda: db_row(db, "SELECT state FROM incidents")[0] == "resolved")
         await pilot.press("q")
 
 
@@ -137,24 +121,24 @@ async def test_severity_owner_page_force_resolve_and_new_incident(
         await pilot.press("2", "s")
         await until(pilot, lambda: type(app.screen).__name__ == "SeverityModal")
         await pilot.press("home", "enter")  # SEV1 is first
-        await until(pilot, lambda: db_one(db, "SELECT severity FROM incidents")[0] == "SEV1")
+        await until(pilot, lambda: db_row(db, "SELECT severity FROM incidents")[0] == "SEV1")
         await pilot.press("o")
-        await until(pilot, lambda: db_one(db, "SELECT owner FROM incidents")[0] == "ada")
+        await until(pilot, lambda: db_row(db, "SELECT owner FROM incidents")[0] == "ada")
         await pilot.press("P")
         await until(pilot, lambda: type(app.screen).__name__ == "PageModal")
         # The first entry is the schedule (ada is on call); enter, then a message, enter.
         await pilot.press("enter", *"db help", "enter")
         await until(
             pilot,
-            lambda: db_one(db, "SELECT count(*) FROM outbox WHERE kind = 'responder'")[0] == 1,
+            lambda: db_row(db, "SELECT count(*) FROM outbox WHERE kind = 'responder'")[0] == 1,
         )
-        assert db_one(db, "SELECT person FROM outbox WHERE kind = 'responder'") == ("ada",)
+        assert db_row(db, "SELECT person FROM outbox WHERE kind = 'responder'") == ("ada",)
         # Resolve while still failing: refused, then forced with y.
         await pilot.press("r")
         await until(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
         await pilot.press("y")
-        await until(pilot, lambda: db_one(db, "SELECT state FROM incidents")[0] == "resolved")
-        assert db_one(db, "SELECT actor, data FROM timeline WHERE kind = 'resolve_forced'") == (
+        await until(pilot, lambda: db_row(db, "SELECT state FROM incidents")[0] == "resolved")
+        assert db_row(db, "SELECT actor, data FROM timeline WHERE kind = 'resolve_forced'") == (
             "ada",
             '{"failing": ["checkout"]}',
         )
@@ -166,8 +150,8 @@ async def test_severity_owner_page_force_resolve_and_new_incident(
         await until(pilot, lambda: type(app.screen).__name__ == "OpenIncidentModal")
         await pilot.press(*"Search is slow")
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: db_one(db, "SELECT count(*) FROM incidents")[0] == 2)
-        assert db_one(db, "SELECT title, opened_by FROM incidents WHERE id = 2") == (
+        await until(pilot, lambda: db_row(db, "SELECT count(*) FROM incidents")[0] == 2)
+        assert db_row(db, "SELECT title, opened_by FROM incidents WHERE id = 2") == (
             "Search is slow",
             "ada",
         )
@@ -214,9 +198,9 @@ async def test_two_dashboards_elect_one_engine(target: HTTPTestServer, tmp_path:
             # The viewer sees the same incident and acts through the database.
             await until(p2, lambda: "#1" in table_text(second, "incidents"))
             await p2.press("2", "a")
-            await until(p2, lambda: db_one(db, "SELECT state FROM incidents")[0] == "acknowledged")
+            await until(p2, lambda: db_row(db, "SELECT state FROM incidents")[0] == "acknowledged")
     # Only one process ran the engine: one run recorded.
-    assert db_one(db, "SELECT count(*) FROM engine_runs") == (1,)
+    assert db_row(db, "SELECT count(*) FROM engine_runs") == (1,)
 
 
 async def test_help_lists_every_key(target: HTTPTestServer, tmp_path: Path) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,8 @@ from statuscat_tui.ui.postmortem import (
     PostmortemStatusModal,
 )
 from tests.support.httpserver import HTTPTestServer
+from tests.support.sqlitedb import db_row
+from tests.support.wait import until
 
 SIZE = (80, 24)
 
@@ -49,21 +49,6 @@ people:
 def config(http_server: HTTPTestServer, closed_port: int) -> Config:
     http_server.set("/health", body="ok")
     return pm_config(http_server, closed_port)
-
-
-async def until(pilot: object, cond: Callable[[], bool], within: float = 8.0) -> None:
-    async with asyncio.timeout(within):
-        while not cond():  # noqa: ASYNC110 - polling the live app is the point
-            await asyncio.sleep(0.05)
-
-
-def db_row(db: Path, sql: str, *args: object) -> tuple:  # type: ignore[type-arg]
-    con = sqlite3.connect(db)
-    try:
-        row = con.execute(sql, args).fetchone()
-    finally:
-        con.close()
-    return row  # type: ignore[no-any-return]
 
 
 def body_in_db(db: Path, incident: int = 1) -> str:

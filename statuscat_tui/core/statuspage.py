@@ -366,7 +366,7 @@ def _maintenances(
             ends = end if end is not None else now
             starts = ends - w.duration
         else:
-            start = _next_start(w, now, tz)
+            start = next_change(w, now, tz)  # not running: the next edge is a start
             if start is None or start - now > MAINTENANCE_AHEAD:
                 continue
             starts, ends = start, start + w.duration
@@ -378,13 +378,6 @@ def _maintenances(
         )
     out.sort(key=lambda m: (m.status != "in_progress", m.starts))
     return out
-
-
-def _next_start(w: Maintenance, now: float, tz: ZoneInfo) -> float | None:
-    """The next start of a window that is not running at ``now``."""
-    edge = next_change(w, now, tz)
-    # Not running, so the next edge is a start (a weekly window looks 8 days ahead).
-    return edge
 
 
 def build_page(
