@@ -10,11 +10,11 @@ subtract them from each other without trusting another process's clock.
                                       answer; ``ok``: 200 again); answers
                                       {"at": T}, when the new mode took effect
     GET /ctl/log                      {"now": T, "requests": [[T, path, mode], ...],
-                                      "posts": [[T, path, body], ...]}: every GET
+                                      "posts": [[T, path, body, mode], ...]}: every GET
                                       served outside /ctl/ and every POST, with
                                       when it arrived (request complete)
     GET /ctl/clear                    forget the log
-    POST any other path               logged, answered 200 {}
+    POST any other path               logged, answered 200 {} unless its mode says otherwise
     GET any other path                200 "ok\\n" unless its mode says otherwise
 """
 
@@ -102,8 +102,13 @@ class Chaos(asyncio.Protocol):
         if path.startswith("/ctl/"):
             self.transport.write(control(path, parse_qs(url.query)))
         elif method == "POST":
-            posts.append((now, path, body.decode("utf-8", "replace")))
-            self.transport.write(response("200 OK", b"{}", "application/json"))
+            mode = modes.get(path, "ok")
+            posts.append((now, path, body.decode("utf-8", "replace"), mode))
+            if mode == "hang":
+                return False
+            self.transport.write(
+                FAIL if mode == "500" else response("200 OK", b"{}", "application/json")
+            )
         else:
             mode = modes.get(path, "ok")
             requests.append((now, path, mode))

@@ -117,8 +117,10 @@ class Engine:
         clock: Clock | None = None,
         listen: bool = True,
         publish_to: Path | None = None,
+        delivery_timeout: float = DELIVERY_TIMEOUT,
     ) -> None:
         self.config = config
+        self.delivery_timeout = delivery_timeout
         self.publish_to = publish_to
         self.publisher: Publisher | None = None
         self.db_path = db_path
@@ -543,7 +545,7 @@ class Engine:
             result = await deliver(
                 person.notify[channel],
                 Message(str(row["title"]), str(row["body"]), str(row["kind"])),
-                timeout=DELIVERY_TIMEOUT,
+                timeout=self.delivery_timeout,
             )
             ok, detail, retryable = result.ok, result.detail, result.retryable
         what = f"{row['kind']} for #{row['incident']} to {row['person']} via {row['target']}"

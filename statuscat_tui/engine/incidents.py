@@ -733,6 +733,7 @@ class IncidentService:
             "person": row["person"],
             "target": row["target"],
             "kind": row["kind"],
+            "channel": int(row["channel"]),  # which of the person's notify entries
             "attempt": attempt,
         }
         async with self.store.transaction() as db:
@@ -844,6 +845,40 @@ class IncidentService:
             IncidentRecord(_incident(r, await _monitors_of(db, int(r[0]))), events[int(r[0])])
             for r in rows
         ]
+
+    async def failing_channels(self, since: float) -> list[dict[str, Any]]:
+        """Channels whose latest attempt (of pages created after ``since``) failed.
+
+        One row per (person, target), newest attempt first: a later success
+        clears a channel. ``waiting`` counts its pages still queued for a retry.
+        """
+        async with self.store.reader.execute(
+            "SELECT person, target, status, attempts, last_error, next_attempt FROM outbox"
+            " WHERE created >= ? AND attempts > 0 ORDER BY id",
+            (since,),
+        ) as cur:
+            rows = [r async for r in cur]
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        waiting: dict[tuple[str, str], int] = {}
+        for person, target, status, attempts, error, next_attempt in rows:
+            key = (str(person), str(target))
+            if status == "pending":
+                waiting[key] = waiting.get(key, 0) + 1
+            latest[key] = {
+                "person": key[0],
+                "target": key[1],
+                "status": status,
+                "attempts": int(attempts),
+                "error": error or "",
+                "next_attempt": float(next_attempt) if status == "pending" else None,
+            }
+        out = []
+        for key, row in latest.items():
+            if row["status"] == "delivered" or not row["error"]:
+                continue
+            row["waiting"] = waiting.get(key, 0)
+            out.append(row)
+        return sorted(out, key=lambda r: (r["person"], r["target"]))
 
     async def pages(self, incident_id: int) -> list[dict[str, Any]]:
         async with self.store.reader.execute(

@@ -31,6 +31,7 @@ from statuscat_tui.engine.postmortems import PostmortemRecord, PostmortemService
 from statuscat_tui.store.store import Store
 
 __all__ = [
+    "ChannelTrouble",
     "FeedItem",
     "IncidentDetail",
     "IncidentError",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 UPTIME_REFRESH = 15.0
+CHANNEL_WINDOW = 24 * 3600.0  # failed pages older than this no longer flag their channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,19 @@ class PageAlert:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelTrouble:
+    """A notification channel whose latest delivery attempt failed."""
+
+    person: str
+    target: str  # the redacted label, never the URL
+    error: str
+    attempts: int  # tries of its latest page so far
+    waiting: int  # its pages queued for another try
+    next_attempt: float | None  # when the next try is due; None once given up
+    gave_up: bool
+
+
 @dataclass(frozen=True)
 class Snapshot:
     taken_at: float
@@ -111,6 +126,7 @@ class Snapshot:
     oncall: tuple[OnCallView, ...]
     feed: tuple[FeedItem, ...]
     new_pages: tuple[PageAlert, ...] = ()
+    failing_channels: tuple[ChannelTrouble, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,7 +229,24 @@ class Session:
         monitors = await self._monitors(now)
         incidents = await self._incidents()
         feed, new_pages = await self._feed()
-        return Snapshot(now, monitors, incidents, self._oncall(now), feed, new_pages)
+        trouble = await self.failing_channels(now)
+        return Snapshot(now, monitors, incidents, self._oncall(now), feed, new_pages, trouble)
+
+    async def failing_channels(self, now: float) -> tuple[ChannelTrouble, ...]:
+        """Channels whose latest page attempt in the last day failed."""
+        rows = await self.service.failing_channels(now - CHANNEL_WINDOW)
+        return tuple(
+            ChannelTrouble(
+                r["person"],
+                r["target"],
+                r["error"],
+                r["attempts"],
+                r["waiting"],
+                r["next_attempt"],
+                r["status"] == "failed",
+            )
+            for r in rows
+        )
 
     async def _uptime(self, now: float) -> dict[str, dict[str, float | None]]:
         c = self._caches

@@ -27,6 +27,7 @@ from statuscat_tui.core.model import Config
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.engine.engine import settle_heap
 from statuscat_tui.engine.session import IncidentView, MonitorView, Session, Snapshot
+from statuscat_tui.ui.alerts import channel_alert_text
 from statuscat_tui.ui.format import (
     PLAIN,
     STATE_RANK,
@@ -57,6 +58,7 @@ class Dashboard(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="status")
         yield Static(id="viewer-banner")
+        yield Static(id="channel-alert")
         with Container(id="panes"):
             with Vertical(id="monitors-pane", classes="pane"):
                 yield Input(placeholder="filter monitors (esc clears)", id="filter")
@@ -279,6 +281,7 @@ class StatusCatApp(App[int]):
             return
         with self.batch_update():
             self._status_line(dash, snap)
+            self._channel_alert(dash, snap)
             self._fill_monitors(dash, snap)
             self._fill_incidents(dash, snap)
             self._fill_oncall(dash, snap)
@@ -307,6 +310,15 @@ class StatusCatApp(App[int]):
         mode = "engine" if self.session.mode == "engine" else "viewer"
         line = f" StatusCat  {clock}  {mode}  │ {inc} │ " + "  ".join(parts) + paused
         dash.query_one("#status", Static).update(Text(line, no_wrap=True, overflow="ellipsis"))
+
+    def _channel_alert(self, dash: Dashboard, snap: Snapshot) -> None:
+        """One line while a notification channel is failing: pages may not be arriving."""
+        alert = dash.query_one("#channel-alert", Static)
+        trouble = snap.failing_channels
+        alert.display = bool(trouble)
+        if not trouble:
+            return
+        alert.update(channel_alert_text(trouble, snap.taken_at))
 
     def _monitor_rows(self, snap: Snapshot) -> list[tuple[str, list[Cell]]]:
         needle = self.filter_text.lower()

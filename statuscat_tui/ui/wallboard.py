@@ -31,6 +31,7 @@ from textual.widgets import Digits, Static
 
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.engine.session import IncidentView, MonitorView, Snapshot
+from statuscat_tui.ui.alerts import channel_alert_text
 
 __all__ = [
     "ComponentTile",
@@ -647,6 +648,13 @@ class WallboardScreen(Screen[None]):
         text-style: bold;
         display: none;
     }
+    WallboardScreen #wb-channel {
+        height: 1;
+        background: $error;
+        color: $background;
+        text-style: bold;
+        display: none;
+    }
     WallboardScreen #wb-tiles {
         layout: grid;
         height: 1fr;
@@ -683,6 +691,7 @@ class WallboardScreen(Screen[None]):
             yield Digits(id="wb-clock")
         yield Vertical(id="wb-incidents")
         yield Static(id="wb-more-incidents")
+        yield Static(id="wb-channel")
         with Container(id="wb-tiles"):
             yield Static(Text("No monitors yet"), id="wb-empty")
             yield MoreTile()
@@ -724,7 +733,14 @@ class WallboardScreen(Screen[None]):
         if len(incidents) * banner_h > room:
             shown_incidents = incidents[: max(0, (room - 1) // banner_h)]
         more_incidents = len(incidents) - len(shown_incidents)
-        tiles_h = height - header_h - len(shown_incidents) * banner_h - bool(more_incidents)
+        trouble = snapshot.failing_channels if snapshot else ()
+        tiles_h = (
+            height
+            - header_h
+            - len(shown_incidents) * banner_h
+            - bool(more_incidents)
+            - bool(trouble)
+        )
 
         tiles = group_tiles(snapshot.monitors if snapshot else ())
         self.plan = plan = plan_grid(len(tiles), width, tiles_h)
@@ -738,6 +754,10 @@ class WallboardScreen(Screen[None]):
             more.display = bool(more_incidents)
             plural = "S" if more_incidents != 1 else ""
             more.update(Text(f"+{more_incidents} MORE INCIDENT{plural}"))
+            channel = self.query_one("#wb-channel", Static)
+            channel.display = bool(trouble)
+            if snapshot is not None and trouble:
+                channel.update(channel_alert_text(trouble, snapshot.taken_at))
             grid = self.query_one("#wb-tiles", Container)
             grid.styles.grid_size_columns = plan.columns
             grid.styles.grid_size_rows = plan.rows

@@ -40,9 +40,11 @@ class _Handler:
 class SMTPTestServer:
     """See the module docstring."""
 
-    def __init__(self, *, user: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self, *, user: str | None = None, password: str | None = None, port: int = 0
+    ) -> None:
         self.host = "127.0.0.1"
-        self.port = 0
+        self.port = port  # 0: any free port
         self._user = user
         self._password = password
         self._lock = threading.Condition()
@@ -56,7 +58,7 @@ class SMTPTestServer:
         # check the server is up): take a free one, retrying if it got reused.
         last: OSError | None = None
         for _ in range(5):
-            port = _free_port()
+            port = self.port or _free_port()
             controller = Controller(
                 _Handler(self),
                 hostname=self.host,
