@@ -23,10 +23,17 @@ def page_text(
     failing: list[FailingMonitor],
     person: str,
     note: str | None = None,
+    escalation: str | None = None,
 ) -> tuple[str, str]:
-    """The title and plain-text body of a page to ``person``."""
+    """The title and plain-text body of a page to ``person``.
+
+    ``escalation`` says where the policy stands (``step 2 of 3, round 1 of 2``):
+    why this person is paged now, and what tells one page from the next.
+    """
     subject = f"[{severity}] #{incident_id} {title}"
     lines = [f"{severity}: {severity_description}", f"Incident #{incident_id}: {title}"]
+    if escalation:
+        lines.append(f"Escalation: {escalation}")
     if components:
         lines.append(f"Component: {', '.join(components)}")
     if note:

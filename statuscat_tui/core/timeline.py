@@ -33,6 +33,11 @@ def describe(e: Event) -> str:
     if k is EventKind.DELIVERY_FAILED:
         if d.get("schedule"):
             return f"could not page schedule {d['schedule']}: {d.get('detail')}"
+        if d.get("interrupted"):
+            return (
+                f"{_what(d)} to {d.get('person')} via {d.get('target')} was being sent when"
+                " the engine stopped; not sent again (it may not have arrived)"
+            )
         tail = "giving up" if d.get("final") else "will retry"
         return (
             f"{_what(d)} to {d.get('person')} via {d.get('target')} failed "

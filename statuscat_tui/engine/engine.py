@@ -175,9 +175,15 @@ class Engine:
         # Loading Apprise's plugins takes a moment: do it off the event loop now,
         # not on the first page.
         await asyncio.to_thread(_load_channels)
-        requeued = await self.incidents.requeue_interrupted()
-        if requeued:
-            log.warning("%d pages were being sent when the engine stopped; sending again", requeued)
+        for row in await self.incidents.settle_interrupted():
+            log.warning(
+                "%s for #%s to %s via %s was being sent when the engine stopped;"
+                " not sending it again (it may not have arrived)",
+                row["kind"],
+                row["incident"],
+                row["person"],
+                row["target"],
+            )
         self._run_id = await self.store.begin_run(
             os.getpid(), socket.gethostname(), self.started_at
         )
@@ -541,6 +547,8 @@ class Engine:
         channel = int(str(row["channel"]))
         if person is None or channel >= len(person.notify):
             ok, detail, retryable = False, "channel no longer configured", False
+        elif not await service.start_sending(row):
+            return  # acknowledged or resolved since it was claimed: not sent
         else:
             result = await deliver(
                 person.notify[channel],

@@ -47,6 +47,7 @@ REOPEN_WINDOW = 30 * 60.0
 RETRY_FIRST = 5.0
 RETRY_MAX = 300.0
 GIVE_UP_AFTER = 3600.0
+INTERRUPTED = "the engine stopped while sending it; not sent again, so it may not have arrived"
 
 _COLS = (
     "id, title, severity, components, state, public_status, owner, started, detected,"
@@ -287,6 +288,7 @@ class IncidentService:
         kind: str,
         now: float,
         note: str | None = None,
+        escalation: str | None = None,
     ) -> list[str]:
         sev = self.config.severities[inc.severity]
         title, body = page_text(
@@ -298,6 +300,7 @@ class IncidentService:
             failing=await self._failing(db, inc),
             person=person.id,
             note=note,
+            escalation=escalation,
         )
         return await self._enqueue(db, inc, person, kind, title, body, now)
 
@@ -307,7 +310,7 @@ class IncidentService:
         async with db.execute(
             "SELECT DISTINCT person FROM outbox WHERE incident = ?"
             " AND kind IN ('page', 'responder')"
-            " AND status = 'delivered'",
+            " AND status IN ('delivered', 'interrupted')",  # interrupted ones may have arrived
             (inc.id,),
         ) as cur:
             paged = [str(r[0]) async for r in cur]
@@ -674,7 +677,11 @@ class IncidentService:
                     person = self.people.get(ident)
                     if person is None:
                         continue
-                labels = await self._page(db, inc, person, "page", now)
+                where = (
+                    f"step {state.step + 1} of {len(policy.steps)},"
+                    f" round {state.cycle + 1} of {policy.repeat + 1}"
+                )
+                labels = await self._page(db, inc, person, "page", now, escalation=where)
                 data: dict[str, Any] = {
                     "person": person.id,
                     "channels": labels,
@@ -691,10 +698,12 @@ class IncidentService:
             await _write_events(db, incident_id, events)
 
     async def claim_due(self, limit: int = 200) -> list[dict[str, Any]]:
-        """Mark due outbox rows as sending and return them.
+        """Mark due outbox rows as claimed and return them.
 
         A page is claimed only while its incident is still triggered, in the
         same statement: once an ack is committed, no page of it can be claimed.
+        A claimed row is not yet on its way: :meth:`start_sending` marks it
+        just before it is handed to its channel.
         """
         now = self.clock.time()
         async with self.store.transaction() as db:
@@ -709,7 +718,7 @@ class IncidentService:
             claimed = []
             for r in rows:
                 c = await db.execute(
-                    "UPDATE outbox SET status = 'sending' WHERE id = ? AND status = 'pending'"
+                    "UPDATE outbox SET status = 'claimed' WHERE id = ? AND status = 'pending'"
                     " AND (kind != 'page' OR (SELECT state FROM incidents"
                     " WHERE incidents.id = outbox.incident) = 'triggered')",
                     (r["id"],),
@@ -723,6 +732,28 @@ class IncidentService:
                         (r["id"],),
                     )
         return claimed
+
+    async def start_sending(self, row: dict[str, Any]) -> bool:
+        """Mark a claimed row as being sent, committed before it goes out.
+
+        False (and the row cancelled) if its incident was acknowledged or
+        resolved since the claim. From here on, a crash leaves the row
+        ``sending``: see :meth:`settle_interrupted`.
+        """
+        async with self.store.transaction() as db:
+            c = await db.execute(
+                "UPDATE outbox SET status = 'sending' WHERE id = ? AND status = 'claimed'"
+                " AND (kind != 'page' OR (SELECT state FROM incidents"
+                " WHERE incidents.id = outbox.incident) = 'triggered')",
+                (row["id"],),
+            )
+            if c.rowcount == 1:
+                return True
+            await db.execute(
+                "UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status = 'claimed'",
+                (row["id"],),
+            )
+            return False
 
     async def record_delivery(
         self, row: dict[str, Any], ok: bool, detail: str, retryable: bool
@@ -764,11 +795,48 @@ class IncidentService:
                 event = Event(EventKind.DELIVERY_FAILED, now, None, data)
             await _write_events(db, int(row["incident"]), [event])
 
-    async def requeue_interrupted(self) -> int:
-        """After a crash: pages that were being sent go back to the queue."""
+    async def settle_interrupted(self) -> list[dict[str, Any]]:
+        """After the engine stopped mid-send: pages it was sending are not sent again.
+
+        Rows only claimed (never handed to a channel) simply go back to the queue.
+
+        Whether such a page reached its channel is unknown: the process may
+        have died after the server took it and before the delivery was
+        recorded. Sending it again could page someone twice, so each one is
+        marked ``interrupted`` with a timeline entry saying it may not have
+        arrived. The escalation itself is unaffected: if nobody acknowledges,
+        its next step pages the next person when it falls due.
+        """
+        now = self.clock.time()
         async with self.store.transaction() as db:
-            cur = await db.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
-            return int(cur.rowcount)
+            await db.execute("UPDATE outbox SET status = 'pending' WHERE status = 'claimed'")
+            async with db.execute(
+                "SELECT id, incident, person, channel, target, kind, attempts FROM outbox"
+                " WHERE status = 'sending' ORDER BY id"
+            ) as cur:
+                names = [d[0] for d in cur.description]
+                rows = [dict(zip(names, r, strict=True)) async for r in cur]
+            for r in rows:
+                attempt = int(r["attempts"]) + 1
+                await db.execute(
+                    "UPDATE outbox SET status = 'interrupted', attempts = ?, last_error = ?"
+                    " WHERE id = ?",
+                    (attempt, INTERRUPTED, r["id"]),
+                )
+                data = {
+                    "person": r["person"],
+                    "target": r["target"],
+                    "kind": r["kind"],
+                    "channel": int(r["channel"]),
+                    "attempt": attempt,
+                    "detail": INTERRUPTED,
+                    "final": True,
+                    "interrupted": True,
+                }
+                await _write_events(
+                    db, int(r["incident"]), [Event(EventKind.DELIVERY_FAILED, now, None, data)]
+                )
+        return rows
 
     async def check_ready(self) -> None:
         """Mark incidents in *monitoring* whose monitors stayed UP long enough.
@@ -874,7 +942,7 @@ class IncidentService:
             }
         out = []
         for key, row in latest.items():
-            if row["status"] == "delivered" or not row["error"]:
+            if row["status"] in ("delivered", "interrupted") or not row["error"]:
                 continue
             row["waiting"] = waiting.get(key, 0)
             out.append(row)
