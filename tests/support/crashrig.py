@@ -245,7 +245,7 @@ class CrashRig:
         if not open_:
             return
         incident, state = self.rng.choice(open_)
-        if state == "triggered" and self.rng.random() < 0.3:
+        if state == "triggered" and self.rng.random() < 0.1:
             who = self.rng.choice(PEOPLE)
             r = self.cli("incident", "ack", str(incident), "--as", who)
             self.report.actions.append(
