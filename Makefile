@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench bench-quick clean
+.PHONY: demo test lint bench bench-quick soak clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: $(STAMP)
 # The same harness with a much smaller plan (a few minutes): checks it, not the targets.
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --quick
+
+# The reliability suites' long forms (crash soak, notification outage, hostile
+# targets, many processes; about 30 minutes); their report becomes a section
+# of benchmarks/RESULTS.md.
+soak: $(TEST_STAMP)
+	$(BIN)/python benchmarks/run_all.py --soak --markdown benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -201,7 +201,17 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         f"  {'ok' if ok else 'MISSED'}: every page retried on the backoff and delivered once",
         file=out,
     )
+    chans = list(figures.values())
     return {
+        "max_arrivals_after_recovery": max(c["arrivals_after_recovery"] for c in chans),
+        "min_arrivals_after_recovery": min(c["arrivals_after_recovery"] for c in chans),
+        "backoff_mismatches": sum(
+            abs(g - e) >= 0.01
+            for c in chans
+            for g, e in zip(c["gaps_s"], c["backoff_s"], strict=True)
+        ),
+        "tries_during_outage": min(c["tries"] for c in chans) - 1,
+        "worst_recovery_to_arrival_s": max(c["recovery_to_arrival_s"] for c in chans),
         "outage_s": args.outage,
         "linger_s": args.linger,
         "machine": machine(),

@@ -22,6 +22,11 @@ how ``benchmarks/RESULTS.md`` is made). The exit status is 1 if a benchmark
 failed to run (with ``--strict``, also if a target was missed), else 0.
 
 Names for ``--only``: probe_engine, storage, dashboard, detection, status_page.
+
+``--soak`` runs the reliability suites' long forms instead (``make soak``);
+with ``--markdown FILE`` their report becomes a section of FILE (replacing
+the previous one), so ``benchmarks/RESULTS.md`` keeps both. Soak names:
+notify_outage, crash_soak, chaos_soak, many_processes.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from _common import table
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 NAMES = ("probe_engine", "storage", "dashboard", "detection", "status_page")
+SOAK_NAMES = ("notify_outage", "crash_soak")
 STDERR_TAIL = 15
 
 Figures = dict[str, Any]
@@ -299,6 +305,43 @@ def status_page_rows(d: Figures) -> list[Row]:
     ]
 
 
+def notify_outage_rows(d: Figures) -> list[Row]:
+    return [
+        fig(d, "tries while down (each channel)", "tries_during_outage", "", 0),
+        fig(d, "gaps off the backoff schedule", "backoff_mismatches", "", 0, target=le(0)),
+        fig(
+            d, "deliveries after recovery (min)", "min_arrivals_after_recovery", "", 0, target=ge(1)
+        ),
+        fig(
+            d, "deliveries after recovery (max)", "max_arrivals_after_recovery", "", 0, target=le(1)
+        ),
+        fig(d, "worst recovery → arrival", "worst_recovery_to_arrival_s", "s", 1),
+    ]
+
+
+def crash_rows(d: Figures) -> list[Row]:
+    problems = d.get("problems")
+    d = {**d, "problem_count": len(problems) if isinstance(problems, list) else None}
+    return [
+        fig(
+            d,
+            "SIGKILLs / integrity_check ok",
+            "integrity_ok",
+            "",
+            0,
+            target=ge(number(d, "kills") or 1),
+        ),
+        fig(d, "CLI acks and updates done (all kept)", "actions_ok", "", 0),
+        fig(d, "escalation steps paged", "steps_paged", "", 0),
+        fig(d, "pages arrived (each once)", "pages_posted", "", 0),
+        fig(d, "pages caught mid-send (not resent)", "pages_interrupted", "", 0),
+        fig(
+            d, "problems (lost, doubled, skipped, gap filled)", "problem_count", "", 0, target=le(0)
+        ),
+        fig(d, "median restart", "restart_median_s", "s", 2),
+    ]
+
+
 # -- the plans --------------------------------------------------------------------
 
 
@@ -391,6 +434,28 @@ def full_plan() -> list[Bench]:
         ),
     ]
     return plan
+
+
+def soak_plan() -> list[Bench]:
+    """The reliability suites' long forms (issue "Reliability and security")."""
+    return [
+        Bench(
+            "notify_outage",
+            "notification outage: json:// 500 and hanging, SMTP down, 2 min",
+            ["--outage", "120"],
+            notify_outage_rows,
+            estimate=330,
+            timeout=900,
+        ),
+        Bench(
+            "crash_soak",
+            "crash soak: 1,000 monitors, 20 SIGKILLs",
+            ["--monitors", "1000", "--kills", "20"],
+            crash_rows,
+            estimate=120,
+            timeout=1200,
+        ),
+    ]
 
 
 def quick_plan() -> list[Bench]:
@@ -723,10 +788,29 @@ def markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
+SOAK_BEGIN, SOAK_END = "<!-- soak plan: begin -->", "<!-- soak plan: end -->"
+
+
+def merge_section(path: Path, text: str) -> str:
+    """The soak plan's report as a section of ``path``, replacing an older one."""
+    body = text.replace("# Benchmark results", "# Reliability soaks (make soak)", 1)
+    body = "\n".join(("#" + ln if ln.startswith("#") else ln) for ln in body.splitlines())
+    section = f"{SOAK_BEGIN}\n{body}\n{SOAK_END}\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if SOAK_BEGIN in old and SOAK_END in old:
+        head, _, rest = old.partition(SOAK_BEGIN)
+        _, _, tail = rest.partition(SOAK_END)
+        return head + section.rstrip("\n") + tail
+    return (old.rstrip("\n") + "\n\n" if old else "") + section
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
         "--quick", action="store_true", help="a much smaller plan, to check the harness"
+    )
+    ap.add_argument(
+        "--soak", action="store_true", help="the reliability long forms instead (make soak)"
     )
     ap.add_argument("--only", default="", metavar="NAME[,NAME]", help="run only these benchmarks")
     ap.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table here")
@@ -734,16 +818,17 @@ def main() -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 if a target was missed too")
     args = ap.parse_args()
 
-    plan = quick_plan() if args.quick else full_plan()
+    plan = soak_plan() if args.soak else quick_plan() if args.quick else full_plan()
+    names = SOAK_NAMES if args.soak else NAMES
     if args.only:
         wanted = {n.strip().replace("-", "_") for n in args.only.split(",") if n.strip()}
-        unknown = wanted - set(NAMES)
+        unknown = wanted - set(names)
         if unknown:
             ap.error(
-                f"unknown benchmark(s) {', '.join(sorted(unknown))}; names: {', '.join(NAMES)}"
+                f"unknown benchmark(s) {', '.join(sorted(unknown))}; names: {', '.join(names)}"
             )
         plan = [b for b in plan if b.name in wanted]
-    plan_name = "quick" if args.quick else "full"
+    plan_name = "soak" if args.soak else "quick" if args.quick else "full"
 
     estimate = sum(b.estimate for b in plan)
     print(
@@ -783,10 +868,10 @@ def main() -> int:
     if args.quick:
         print("  (quick plan: checks the harness; the figures say nothing about the targets)")
     if args.markdown is not None:
-        args.markdown.write_text(
-            markdown(outcomes, plan_name, started, load_before, load_after, total, interrupted),
-            encoding="utf-8",
-        )
+        text = markdown(outcomes, plan_name, started, load_before, load_after, total, interrupted)
+        if args.soak:
+            text = merge_section(args.markdown, text)
+        args.markdown.write_text(text, encoding="utf-8")
         print(f"  written to {args.markdown}")
     if interrupted:
         return 130
