@@ -54,7 +54,7 @@ from _common import table
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 NAMES = ("probe_engine", "storage", "dashboard", "detection", "status_page")
-SOAK_NAMES = ("notify_outage", "crash_soak")
+SOAK_NAMES = ("notify_outage", "crash_soak", "chaos_soak", "many_processes")
 STDERR_TAIL = 15
 
 Figures = dict[str, Any]
@@ -342,6 +342,33 @@ def crash_rows(d: Figures) -> list[Row]:
     ]
 
 
+def chaos_rows(d: Figures) -> list[Row]:
+    d = {
+        **d,
+        "all_down": 1 if d.get("hostile_all_down_with_reason") is True else 0,
+        "ever_up": len(d.get("hostile_ever_up") or []),
+    }
+    return [
+        fig(d, "hostile monitors DOWN with their reason", "all_down", "", 0, target=ge(1)),
+        fig(d, "hostile monitors ever UP", "ever_up", "", 0, target=le(0)),
+        fig(d, "hostile checks", "hostile_checks", "", 0),
+        fig(
+            d,
+            "healthy lateness p99 (base: healthy alone)",
+            "healthy_p99_ms",
+            "ms",
+            1,
+            base="baseline_p99_ms",
+            ratio="p99_ratio",
+            target=le(500, " ms"),
+        ),
+        fig(d, "engine RSS peak", "rss_peak_mb", "MB", 1, base="baseline_rss_peak_mb"),
+        fig(d, "RSS slope, last half", "rss_slope_last_half_mb_per_min", "MB/min", 3, target=le(1)),
+        fig(d, "50 MB body: sent per request", "big_body_mib_sent_per_request", "MiB", 1),
+        fig(d, "tracebacks", "tracebacks", "", 0, target=le(0)),
+    ]
+
+
 # -- the plans --------------------------------------------------------------------
 
 
@@ -446,6 +473,14 @@ def soak_plan() -> list[Bench]:
             notify_outage_rows,
             estimate=330,
             timeout=900,
+        ),
+        Bench(
+            "chaos_soak",
+            "hostile targets: 20 cases + 200 healthy monitors, 10 min",
+            ["--minutes", "10"],
+            chaos_rows,
+            estimate=750,
+            timeout=1500,
         ),
         Bench(
             "crash_soak",

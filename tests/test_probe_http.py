@@ -328,9 +328,9 @@ async def test_connection_refused(probe_ctx: ProbeContext, closed_port: int) -> 
 @pytest.mark.parametrize(
     ("behaviour", "body", "reason"),
     [
-        ("garbage", b"", "server closed the connection without a response"),
+        ("garbage", b"", "not an HTTP response: 'garbage'"),
         ("close", b"", "server closed the connection without a response"),
-        ("raw", b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "invalid HTTP response: "),
+        ("raw", b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "not an HTTP response: 'SSH-2.0-OpenSSH_9.6'"),
         (
             "raw",
             b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\nshort",

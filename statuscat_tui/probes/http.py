@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
+import re
 import ssl
 import time
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
+import h11
 import httpx
 
 from statuscat_tui.core.model import Monitor
@@ -110,7 +113,7 @@ async def _probe(monitor: Monitor, ctx: ProbeContext) -> CheckResult:
     except httpx.TooManyRedirects:
         return fail(f"too many redirects (>{monitor.max_redirects})")
     except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-        return _from_error(exc, monitor, time.perf_counter() - start)
+        return _from_error(exc, monitor, time.perf_counter() - start, phase.name)
     latency = time.perf_counter() - start
     return _judge(monitor, response, body, truncated, latency)
 
@@ -261,22 +264,28 @@ def _safe_url(url: httpx.URL) -> str:
     return f"{url.scheme}://{host}{port}{url.path}"
 
 
-def _from_error(exc: BaseException, monitor: Monitor, latency: float | None) -> CheckResult:
+# Where a connection error happened, once the request was on its way: a reset
+# while reading the body says the server started answering, then died.
+_ERROR_PHASES = {
+    _READING_BODY: " while reading body",
+    "(no response headers)": " (no response headers)",
+}
+
+
+def _from_error(
+    exc: BaseException, monitor: Monitor, latency: float | None, phase: str = ""
+) -> CheckResult:
     host = _host_of(monitor.url or "")
     chain = list(exception_chain(exc))
     reason = describe_os_errors(chain, host)
     if reason is not None:
+        if not reason.startswith(("TLS ", "certificate ", "could not resolve")):
+            reason += _ERROR_PHASES.get(phase, "")
         return fail(reason)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return fail(f"invalid URL: {exc}")
     if isinstance(exc, httpx.RemoteProtocolError):
-        message = str(exc)
-        if message.startswith("Server disconnected without sending a response"):
-            return fail("server closed the connection without a response", latency)
-        if "complete message body" in message:  # h11: fewer bytes than Content-Length
-            detail = message.partition("body")[2].strip(" ()")
-            return fail(f"server closed the connection mid-body ({detail})", latency)
-        return fail(f"invalid HTTP response: {message}", latency)
+        return fail(_protocol_error(str(exc), chain), latency)
     if isinstance(exc, httpx.LocalProtocolError):
         # h11 quotes the offending header in its message; it may be a secret.
         return fail("invalid request: a header name or value has characters HTTP forbids")
@@ -288,6 +297,84 @@ def _from_error(exc: BaseException, monitor: Monitor, latency: float | None) -> 
         message = str(exc) or type(exc).__name__
         return fail(f"{type(exc).__name__}: {message}", latency)
     return unexpected(exc, latency)
+
+
+def _protocol_error(message: str, chain: list[BaseException]) -> str:
+    """A reason for a response h11/httpcore could not parse, quoting what came instead."""
+    if message.startswith("Server disconnected without sending a response"):
+        sent = _unparsed(chain)
+        if not sent:
+            return "server closed the connection without a response"
+        if sent.startswith(b"HTTP/"):
+            return "server closed the connection in the middle of the response headers"
+        return _not_http(sent)  # e.g. an SSH banner, then it hung up on our request
+    if "complete message body" in message:  # h11: fewer bytes than Content-Length
+        detail = message.partition("body")[2].strip(" ()")
+        return f"server closed the connection mid-body ({detail})"
+    if message.startswith("illegal status line: "):
+        line = _bytes_literal(message.partition(": ")[2]) or b""
+        if line.startswith(b"HTTP/"):
+            return f"invalid HTTP status line: {quote(line.decode('utf-8', 'replace'))}"
+        return _not_http(line)
+    if message == "illegal request line":
+        # h11's words when a response starts with a control byte or a space.
+        return _not_http(_unparsed(chain))
+    if message == "Receive buffer too long":
+        return "invalid HTTP response: response headers too long"
+    # Other h11 messages may quote the offending bytes as a Python literal.
+    return "invalid HTTP response: " + _BYTES_REPR.sub(_quote_bytes, message)
+
+
+_LITERAL = r"""b(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+_BYTES_REPR = re.compile(rf"bytearray\(({_LITERAL})\)|(?<!\w)({_LITERAL})")
+
+
+def _quote_bytes(match: re.Match[str]) -> str:
+    value = _bytes_literal(match.group(1) or match.group(2))
+    return match.group(0) if value is None else quote(value.decode("utf-8", "replace"))
+
+
+def _bytes_literal(text: str) -> bytes | None:
+    """``b'..'`` or ``bytearray(b'..')`` as h11 formats it → the bytes; None if it is not one."""
+    text = text.strip()
+    if text.startswith("bytearray(") and text.endswith(")"):
+        text = text[len("bytearray(") : -1]
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, bytes) else None
+
+
+def _not_http(sent: bytes) -> str:
+    """``not an HTTP response: 'SSH-2.0-OpenSSH_9.6'``: the first line the server sent."""
+    line = sent.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    text = line.decode("utf-8", "replace")
+    if not text or sum(c.isprintable() for c in text) < 0.9 * len(text):
+        return "not an HTTP response (binary data)"
+    return f"not an HTTP response: {quote(text)}"
+
+
+def _unparsed(chain: list[BaseException]) -> bytes:
+    """The bytes the server sent that h11 could not make a response of (b"" if unknown).
+
+    httpcore raises "Server disconnected without sending a response" before it
+    hands the end of the stream to h11, so the exception does not say whether
+    the server sent nothing or something that is not HTTP. The h11 connection
+    still holds those bytes (``trailing_data``, public h11 API); it is reached
+    through the frames of the httpcore exception's traceback.
+    """
+    for exc in chain:
+        tb = exc.__traceback__
+        while tb is not None:
+            owner = tb.tb_frame.f_locals.get("self")
+            if isinstance(owner, h11.Connection):
+                return bytes(owner.trailing_data[0])
+            for value in getattr(owner, "__dict__", {}).values():
+                if isinstance(value, h11.Connection):
+                    return bytes(value.trailing_data[0])
+            tb = tb.tb_next
+    return b""
 
 
 def _host_of(url: str) -> str | None:

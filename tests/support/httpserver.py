@@ -19,7 +19,10 @@ never answer), ``headers_then_hang`` (send headers promising a body, then
 nothing), ``trickle`` (headers, then the body one byte per ``trickle_interval``),
 ``trickle_headers`` (the whole response, headers included, one byte at a time),
 ``garbage`` (``garbage\\r\\n`` then close), ``raw`` (``body`` verbatim, no status line or
-headers, then close), ``close`` (close without answering).
+headers, then close), ``close`` (close without answering), ``reset`` (headers and the
+first half of the body, then a TCP reset: SO_LINGER 0).
+``hang`` and ``headers_then_hang`` close once the client hangs up, so a long run
+against them does not pile up sockets.
 ``body_size`` sends that many bytes generated on the fly (``b"x"…``).
 Unknown paths answer 404. Pass ``ssl_context`` for HTTPS.
 """
@@ -30,7 +33,9 @@ import asyncio
 import contextlib
 import itertools
 import json as jsonlib
+import socket
 import ssl
+import struct
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -40,7 +45,15 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 Behaviour = Literal[
-    "normal", "hang", "headers_then_hang", "trickle", "trickle_headers", "garbage", "raw", "close"
+    "normal",
+    "hang",
+    "headers_then_hang",
+    "trickle",
+    "trickle_headers",
+    "garbage",
+    "raw",
+    "close",
+    "reset",
 ]
 CHUNK = 64 * 1024
 MAX_HEAD = 64 * 1024
@@ -245,7 +258,7 @@ class HTTPTestServer:
                     route = self._routes.get(request.path)
                 if route is None:
                     route = Route(status=404, body=b"not found")
-                keep_alive = await self._respond(route, request, writer)
+                keep_alive = await self._respond(route, request, reader, writer)
                 if not keep_alive or request.headers.get("connection", "").lower() == "close":
                     break
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, ValueError):
@@ -255,14 +268,21 @@ class HTTPTestServer:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    async def _respond(self, route: Route, request: Request, writer: asyncio.StreamWriter) -> bool:
+    async def _respond(
+        self,
+        route: Route,
+        request: Request,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
         """Send the answer; return whether the connection may serve another request."""
         if route.delay:
             await asyncio.sleep(route.delay)
         size = route.body_size if route.body_size is not None else len(route.body)
         match route.behaviour:
             case "hang":
-                await _forever()
+                await _until_client_leaves(reader)
+                return False
             case "close":
                 return False
             case "garbage" | "raw":
@@ -279,7 +299,18 @@ class HTTPTestServer:
         writer.write(head)
         await writer.drain()
         if route.behaviour == "headers_then_hang":
-            await _forever()
+            await _until_client_leaves(reader)
+            return False
+        if route.behaviour == "reset":
+            half = route.body[: size // 2] if route.body_size is None else b"x" * (size // 2)
+            writer.write(half)
+            await writer.drain()
+            self._count(request.path, len(half))
+            await asyncio.sleep(0.05)  # let the client read it: the reset comes mid-body
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            return False
         if route.behaviour == "trickle":
             for i in range(size):
                 writer.write(route.body[i : i + 1] or b"x")
@@ -307,8 +338,10 @@ class HTTPTestServer:
             self._bytes_sent[path] += n
 
 
-async def _forever() -> None:
-    await asyncio.Event().wait()
+async def _until_client_leaves(reader: asyncio.StreamReader) -> None:
+    """Answer nothing; return when the client closes (anything it sends is dropped)."""
+    while await reader.read(CHUNK):
+        pass
 
 
 def _head(route: Route, size: int) -> bytes:
