@@ -7,9 +7,11 @@ import asyncio
 import logging
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from statuscat_tui import __version__
 from statuscat_tui.commands.common import (
@@ -20,6 +22,9 @@ from statuscat_tui.commands.common import (
     load,
 )
 from statuscat_tui.core.model import Config
+
+if TYPE_CHECKING:
+    from statuscat_tui.engine.engine import Engine
 
 log = logging.getLogger("statuscat")
 
@@ -138,17 +143,29 @@ def run_dashboard(args: argparse.Namespace, config: Config) -> int:
     """The Textual dashboard; runs the engine in-process unless another process does."""
     import dataclasses
 
+    from statuscat_tui.config import ConfigError, ConfigIssue, load_config
     from statuscat_tui.ui.app import StatusCatApp
     from statuscat_tui.ui.themes import ThemeError
 
     person = getattr(args, "as_person", None)
-    if person is not None:
+
+    def acting(config: Config) -> Config:
+        if person is None:
+            return config
         if config.people and person not in {p.id for p in config.people}:
             known = ", ".join(sorted(p.id for p in config.people))
             raise CommandError(f"unknown person {person!r} for --as (known: {known})", 2)
-        config = dataclasses.replace(
-            config, settings=dataclasses.replace(config.settings, me=person)
-        )
+        return dataclasses.replace(config, settings=dataclasses.replace(config.settings, me=person))
+
+    def reread() -> Config:
+        """ctrl+l: the same file again, still acting as --as."""
+        fresh = load_config(config.source)
+        try:
+            return acting(fresh)
+        except CommandError as exc:
+            raise ConfigError([ConfigIssue(fresh.source, 1, "people", str(exc))]) from None
+
+    config = acting(config)
     from statuscat_tui.engine.logs import setup_logging
     from statuscat_tui.engine.publisher import output_dir
 
@@ -163,6 +180,7 @@ def run_dashboard(args: argparse.Namespace, config: Config) -> int:
             wallboard=getattr(args, "wallboard", False),
             publish_to=output_dir(config),
             settle_heap=True,
+            reload_config=reread,
         )
     except ThemeError as exc:
         raise CommandError(str(exc), 2) from None
@@ -198,13 +216,18 @@ async def _serve(config: Config, db_path: Path) -> int:
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    reload = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload.set)
     engine = Engine(config, db_path, publish_to=output_dir(config))
+    loaded_at = time.time()
     try:
         await engine.start()
         settle_heap()
-        await stop.wait()
+        while await _next_signal(stop, reload) is reload:
+            reload.clear()
+            engine, loaded_at = await _reload(engine, loaded_at)
         log.info("stopping: writing pending results")
     finally:
         try:
@@ -213,6 +236,67 @@ async def _serve(config: Config, db_path: Path) -> int:
         except TimeoutError:
             log.error("engine did not stop within %gs; exiting anyway", STOP_DEADLINE)
     return EXIT_OK
+
+
+async def _next_signal(*events: asyncio.Event) -> asyncio.Event:
+    """Wait until one of ``events`` is set (stop wins over reload); return it."""
+    waits = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+    return next(e for e in events if e.is_set())
+
+
+async def _reload(engine: Engine, loaded_at: float) -> tuple[Engine, float]:
+    """SIGHUP: read the config again from the same file; apply it only if it is valid.
+
+    A broken file changes nothing: each problem is logged as FILE:LINE: key.path:
+    message and the engine keeps running the config it has.
+    """
+    from statuscat_tui.config import ConfigError, load_config
+    from statuscat_tui.engine.engine import RestartFailed, restart
+    from statuscat_tui.engine.publisher import output_dir
+
+    path = engine.config.source
+    log.info("SIGHUP: reloading the config from %s", path)
+    try:
+        config = await asyncio.to_thread(load_config, path)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            log.error("%s", issue)
+        log.warning("config reload refused; still running the config loaded at %s", _utc(loaded_at))
+        return engine, loaded_at
+    except Exception as exc:  # a bug in reading must not stop a running engine
+        log.error(
+            "config reload failed (%s: %s); still running the config loaded at %s",
+            type(exc).__name__,
+            exc,
+            _utc(loaded_at),
+        )
+        return engine, loaded_at
+    if config.settings.database != engine.config.settings.database:
+        log.warning(
+            "settings.database changed; the engine keeps using %s until it is restarted",
+            engine.db_path,
+        )
+    try:
+        engine = await restart(engine, config, publish_to=output_dir(config))
+    except RestartFailed as exc:
+        log.warning(
+            "config reload refused (%s); still running the config loaded at %s",
+            exc,
+            _utc(loaded_at),
+        )
+        return exc.running, loaded_at
+    n = len(config.monitors)
+    log.info("config reloaded: %d monitor%s", n, "s" * (n != 1))
+    return engine, time.time()
+
+
+def _utc(at: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from textual.widgets import DataTable
 
 from statuscat_tui.config import parse_config
 from statuscat_tui.core.model import Config
+from statuscat_tui.engine.session import Snapshot
 from statuscat_tui.ui.app import StatusCatApp
 from tests.support.httpserver import HTTPTestServer
 from tests.support.sqlitedb import db_row
@@ -178,7 +180,7 @@ async def test_outside_text_is_shown_literally(target: HTTPTestServer, tmp_path:
         # The api monitor's JSON check quotes a hostile value from the body in its reason.
         hostile = '{"status": "[blink]pwn[/] \\u001b[31mred \\u001b]0;t\\u0007"}'
         target.set("/api", body=hostile)
-        await until(pilot, lambda: "got '[blink]" in table_text(app, "monitors"))
+        await until(pilot, lambda: "got '[blin" in table_text(app, "monitors"))
         text = table_text(app, "monitors")
         assert "\x1b" not in text and "\x07" not in text
 
@@ -258,3 +260,27 @@ async def test_pause_filter_and_panes(target: HTTPTestServer, tmp_path: Path) ->
         await until(pilot, lambda: type(app.screen).__name__ == "WallboardScreen")
         await pilot.press("w")
         await until(pilot, lambda: type(app.screen).__name__ == "Dashboard")
+
+
+async def test_refreshing_at_once_does_not_add_refresh_loops(
+    target: HTTPTestServer, tmp_path: Path
+) -> None:
+    """Every action refreshes at once; the periodic refresh must stay one loop."""
+    app = StatusCatApp(ui_config(target), tmp_path / "sc.db", refresh_every=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "UP" in table_text(app, "monitors"))
+        calls: list[float] = []
+        real = app.session.snapshot
+
+        async def counted() -> Snapshot:
+            calls.append(time.monotonic())
+            return await real()
+
+        app.session.snapshot = counted  # type: ignore[method-assign]
+        for _ in range(20):  # as 20 actions in a row would
+            app.refresh_now()
+            await pilot.pause()
+        calls.clear()
+        await pilot.pause(2.0)
+        # One loop at 0.2 s gives about 10 reads in 2 s; 20 stray loops ~200.
+        assert 5 <= len(calls) <= 14, len(calls)

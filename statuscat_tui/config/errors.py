@@ -16,7 +16,15 @@ class ConfigIssue:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.message}"
+        return _printable(f"{self.file}:{self.line}: {self.path}: {self.message}")
+
+
+def _printable(text: str) -> str:
+    """One line with no control characters: file names and keys come from outside and
+    must not move the cursor, colour a terminal or split a log line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ConfigError(Exception):

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import yaml
 from platformdirs import user_config_dir, user_data_dir
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from statuscat_tui.config.errors import ConfigError, ConfigIssue
+from statuscat_tui.config.reader import child, item
 from statuscat_tui.config.validate import build_config
 from statuscat_tui.core.model import Config
 
@@ -23,6 +25,7 @@ LOCAL_CONFIG = "statuscat.yml"
 # a disk image) from eating memory in the YAML parser.
 MAX_CONFIG_BYTES = 5 * 1024 * 1024
 _FILE = "(file)"
+_MAX_PATH = 200
 
 
 def _fail(source: str, message: str, line: int = 1) -> ConfigError:
@@ -74,14 +77,14 @@ def parse_config(text: str, source: str, env: Mapping[str, str] | None = None) -
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise _fail(source, "contains NUL characters: this is binary data, not YAML", line)
+    loader: _TrackingLoader | None = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _TrackingLoader(text)  # checks for unprintable characters at once
+        root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = error.problem or "invalid YAML"
-        context = f" ({error.context})" if error.context and error.problem else ""
-        raise _fail(source, f"YAML syntax error: {problem}{context}", line) from None
+        line, message = _syntax_error(error)
+        path = loader.path() if loader is not None else _FILE
+        raise ConfigError([ConfigIssue(source, line, path, message)]) from None
     except yaml.reader.ReaderError as error:
         position = int(error.position) if isinstance(error.position, int) else 0
         line = text.count("\n", 0, position) + 1
@@ -92,10 +95,92 @@ def parse_config(text: str, source: str, env: Mapping[str, str] | None = None) -
         raise _fail(source, f"YAML syntax error: {error}") from None
     except RecursionError:
         raise _fail(source, "YAML is nested too deeply to be a config") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag.endswith(":null")):
         raise _fail(source, "file is empty: a config needs at least a monitors list")
     resolved_env = os.environ if env is None else env
     return build_config(root, source, resolved_env)
+
+
+class _TrackingLoader(yaml.SafeLoader):
+    """SafeLoader's composer, remembering the node it is in, so a syntax error names a key path."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.trail: list[tuple[Node | None, object]] = []
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        # ``index`` is the item number in a sequence, the key node for a mapping's
+        # value, None for a key (the stubs say int; PyYAML passes all three).
+        self.trail.append((parent, index))
+        node = super().compose_node(parent, index)
+        self.trail.pop()  # left in place when an error escapes: that is the point
+        return node
+
+    def path(self) -> str:
+        """Where composing stopped, as a key path such as ``monitors[2].url``."""
+        path = ""
+        for parent, index in self.trail:
+            if isinstance(parent, SequenceNode) and isinstance(index, int):
+                path = item(path, index)
+            elif isinstance(parent, MappingNode) and isinstance(index, ScalarNode):
+                path = child(path, str(index.value))
+            elif isinstance(parent, MappingNode):
+                break  # inside a key: the mapping is as close as it gets
+        if len(path) > _MAX_PATH:
+            path = path[: _MAX_PATH - 1] + "…"
+        return path or _FILE
+
+
+# A construct opened on one line and found broken on a later one is reported
+# where it was opened: that is where the missing quote or bracket belongs.
+_OPENED = {
+    "while scanning a quoted scalar": "is a closing quote missing?",
+    "while parsing a flow sequence": "is a ']' missing?",
+    "while parsing a flow mapping": "is a '}' missing?",
+}
+# PyYAML's wording for the mistakes people make most, and what to do about each.
+_HINTS = (
+    ("found character '\\t' that cannot start any token", "YAML indents with spaces, not tabs"),
+    ("mapping values are not allowed here", "quote a value that contains ': '"),
+    (
+        "expected <block end>",
+        "check this line's indentation against the lines above, and that nothing "
+        "follows a quoted value (inside '...' write '' for a single quote)",
+    ),
+    ("found undefined alias", "an alias *name needs an anchor &name earlier in the file"),
+    ("expected a single document", "a config is one YAML document: remove the second '---'"),
+)
+
+
+def _syntax_error(error: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """The line to report and the message for a YAML syntax error."""
+    problem_mark, context_mark = error.problem_mark, error.context_mark
+    mark = problem_mark or context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = error.problem or "invalid YAML"
+    context = error.context if error.context and error.problem else ""
+    hints = [hint for gist, hint in _HINTS if gist in problem or gist in context]
+    opened = _OPENED.get(context)
+    if opened and problem_mark and context_mark and context_mark.line < problem_mark.line:
+        line = context_mark.line + 1
+        problem += f" on line {problem_mark.line + 1}"
+        context += " that starts on this line"
+        hints.insert(0, opened)
+    if problem == "second occurrence" and context_mark is not None:  # a duplicate anchor
+        anchor = context.removesuffix("; first occurrence").removeprefix("found duplicate ")
+        message = f"YAML syntax error: {anchor} is defined twice (first on line "
+        message += f"{context_mark.line + 1}); give each anchor its own name"
+        return line, message
+    if context and problem.startswith("but "):  # "expected X, but found Y", split in two
+        message = f"YAML syntax error: {context}, {problem}"
+    else:
+        message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    if hints:
+        message += "; " + "; ".join(hints)
+    return line, message
 
 
 def find_config_path(explicit: str | None) -> Path | None:

@@ -33,10 +33,12 @@ _TEXT_TAGS = frozenset(
 )
 
 # Alias expansion is unbounded in YAML ("billion laughs"); bound the work instead.
-MAX_NODE_VISITS = 1_000_000
+# 10,000 monitors with every option set take about 200,000 visits.
+MAX_NODE_VISITS = 500_000
 MAX_ISSUES = 500
 # Far beyond any real setting, and well inside what datetime arithmetic can hold.
 MAX_DURATION = 3650 * 86400.0
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 _ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{")
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
@@ -87,13 +89,19 @@ def describe(node: Node) -> str:
     return shown(str(node.value))
 
 
-def suggest(word: str, choices: Collection[str], cutoff: float = 0.6) -> str:
-    """`` (did you mean 'x'?)`` for a near miss, else an empty string."""
+def closest(word: str, choices: Collection[str], cutoff: float = 0.6) -> str | None:
+    """The choice ``word`` is most likely a misspelling of, if any."""
     by_lower = {c.lower(): c for c in choices}
     if word.lower() in by_lower:
-        return f" (did you mean {by_lower[word.lower()]!r}?)"
+        return by_lower[word.lower()]
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
+
+
+def suggest(word: str, choices: Collection[str], cutoff: float = 0.6) -> str:
+    """`` (did you mean 'x'?)`` for a near miss, else an empty string."""
+    near = closest(word, choices, cutoff)
+    return f" (did you mean {near!r}?)" if near is not None else ""
 
 
 @dataclass
@@ -135,18 +143,35 @@ class NodeReader:
         self.env = env
         self.issues: list[ConfigIssue] = []
         self.secrets: set[str] = set()
+        # A misspelt key is reported once, as "unknown key 'x' (did you mean 'y'?)";
+        # "missing required key 'y'" for the same mapping would only repeat it.
+        self.suggested: set[tuple[str, str]] = set()  # (mapping path, key suggested)
+        self.missing: dict[tuple[str, str], ConfigIssue] = {}  # (mapping path, key): issue
         self._visits = 0
         self._constructor = SafeConstructor()
 
     # -- reporting -----------------------------------------------------------
 
-    def report(self, where: Node | int, path: str, message: str) -> None:
+    def report(self, where: Node | int, path: str, message: str) -> ConfigIssue:
         line = where if isinstance(where, int) else line_of(where)
         issue = ConfigIssue(self.source, line, path or "(top level)", message)
         if issue not in self.issues:
             self.issues.append(issue)
         if len(self.issues) >= MAX_ISSUES:
             raise TooMuchWork(f"more than {MAX_ISSUES} problems; fix these first")
+        return issue
+
+    def report_missing(
+        self, fields: Fields, key: str, message: str, path: str | None = None
+    ) -> None:
+        """A required key is absent (dropped later if a misspelling of it was reported)."""
+        issue = self.report(fields.key_line(key), fields.path if path is None else path, message)
+        self.missing[fields.path, key] = issue
+
+    def unexplained_issues(self) -> list[ConfigIssue]:
+        """Every issue except "missing key" ones that a reported misspelling explains."""
+        explained = {issue for at, issue in self.missing.items() if at in self.suggested}
+        return [issue for issue in self.issues if issue not in explained]
 
     def _tick(self) -> None:
         self._visits += 1
@@ -211,13 +236,20 @@ class NodeReader:
                 continue
             if misplaced and key in misplaced:
                 self.report(key_node, fields.at(key), misplaced[key])
-            else:
-                self.report(key_node, fields.at(key), f"unknown key {key!r}{suggest(key, allowed)}")
+                continue
+            near = closest(key, allowed)
+            hint = ""
+            if near is not None:
+                self.suggested.add((fields.path, near))
+                hint = f" (did you mean {near!r}?)"
+            self.report(key_node, fields.at(key), f"unknown key {key!r}{hint}")
 
     def required(self, fields: Fields, key: str, hint: str) -> Node | None:
         node = fields.get(key)
-        if node is None:
-            self.report(fields.key_line(key), fields.path, f"missing required key {key!r} ({hint})")
+        if node is None and key in fields.entries:  # `key:` with nothing after it
+            self.report(fields.key_line(key), fields.at(key), f"needs a value ({hint})")
+        elif node is None:
+            self.report_missing(fields, key, f"missing required key {key!r} ({hint})")
         return node
 
     def sequence(self, node: Node, path: str, what: str, *, single: bool = False) -> list[Node]:
@@ -240,12 +272,23 @@ class NodeReader:
             return None
         raw = str(node.value)
         value = self.expand(raw, line_of(node), path)
-        if value is None:
+        if value is None or not self._is_text(value, node, path):
             return None
         if not value.strip():
             self.report(node, path, f"expected {what}, got an empty string")
             return None
         return Text(value, raw, line_of(node))
+
+    def _is_text(self, value: str, node: Node, path: str) -> bool:
+        # "\ud800" in a double-quoted YAML string (or an environment variable read
+        # with surrogateescape) is not text: SQLite and UTF-8 output refuse it later.
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code = f"U+{ord(value[error.start]):04X}"
+            self.report(node, path, f"contains {code}, a lone surrogate, which is not text")
+            return False
+        return True
 
     def expand(self, raw: str, line: int, path: str) -> str | None:
         """Replace ``${VAR}`` from the environment; ``$${`` is a literal ``${``."""
@@ -291,7 +334,11 @@ class NodeReader:
         if not isinstance(node, ScalarNode) or node.tag != INT_TAG:
             self.report(node, path, f"expected a whole number ({bounds}), got {describe(node)}")
             return None
-        value = self._constructor.construct_yaml_int(node)
+        try:
+            value = self._constructor.construct_yaml_int(node)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            self.report(node, path, f"{shown(str(node.value))} is out of range (expected {bounds})")
+            return None
         if value < low or (high is not None and value > high):
             self.report(node, path, f"{value} is out of range (expected {bounds})")
             return None
@@ -311,13 +358,20 @@ class NodeReader:
             if node.tag == NULL_TAG:
                 return None
             if node.tag == INT_TAG:
-                return self._constructor.construct_yaml_int(node)
+                try:
+                    return self._constructor.construct_yaml_int(node)
+                except ValueError:  # more digits than Python converts
+                    self.report(node, path, f"{shown(str(node.value))} has too many digits")
+                    return None
             if node.tag == FLOAT_TAG:
                 return self._constructor.construct_yaml_float(node)
             if node.tag == BOOL_TAG:
                 return self._constructor.construct_yaml_bool(node)
             if node.tag in _TEXT_TAGS:
-                return self.expand(str(node.value), line_of(node), path)
+                value = self.expand(str(node.value), line_of(node), path)
+                if value is not None and not self._is_text(value, node, path):
+                    return None
+                return value
         self.report(
             node,
             path,
@@ -383,6 +437,10 @@ class NodeReader:
                 f"{shown(text.raw)} is not an ISO 8601 time "
                 "(use e.g. 2024-05-01T09:00 or 2024-05-01T09:00+02:00)",
             )
+            return None
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            # Far-off dates overflow the date arithmetic of rotations and windows.
+            self.report(node, path, f"{shown(text.raw)} is not between {MIN_YEAR} and {MAX_YEAR}")
             return None
         return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 

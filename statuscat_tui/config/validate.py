@@ -59,6 +59,7 @@ from statuscat_tui.core.model import (
     StatusPage,
     StatusUpdates,
 )
+from statuscat_tui.core.outbound import OutboundPolicy, parse_allow_entry
 
 _T = TypeVar("_T")
 Kind = Literal["monitor", "person", "schedule", "escalation policy", "component"]
@@ -95,6 +96,7 @@ SETTINGS_KEYS = (
     "postmortem_required",
     "concurrency",
     "auto_resolve",
+    "notify_allow",
 )
 COMMON_KEYS = (
     "id",
@@ -180,6 +182,7 @@ class ConfigBuilder(NodeReader):
         self.dependencies: dict[str, list[_Ref]] = {}
         self.zone: tzinfo = zoneinfo.ZoneInfo("UTC")
         self.timezone = "UTC"
+        self.outbound = OutboundPolicy()  # settings.notify_allow, read before people
 
     # -- entry point ---------------------------------------------------------
 
@@ -190,7 +193,8 @@ class ConfigBuilder(NodeReader):
             self.issues.append(ConfigIssue(self.source, 1, "(file)", str(stop)))
             config = None
         if self.issues or config is None:
-            raise ConfigError(sorted(self.issues, key=lambda issue: (issue.line, issue.path)))
+            issues = self.unexplained_issues()
+            raise ConfigError(sorted(issues, key=lambda issue: (issue.line, issue.path)))
         return config
 
     def _document(self, root: Node) -> Config | None:
@@ -210,9 +214,11 @@ class ConfigBuilder(NodeReader):
         page = self._section(top, "status_page", self._status_page, StatusPage())
         monitors: tuple[Monitor, ...] = ()
         monitors_node = top.get("monitors")
-        if monitors_node is None:
-            self.report(
-                top.key_line("monitors"), "monitors", "missing: at least one monitor is required"
+        if monitors_node is None and "monitors" in top.entries:
+            self.report(top.key_line("monitors"), "monitors", "needs at least one monitor")
+        elif monitors_node is None:
+            self.report_missing(
+                top, "monitors", "missing: at least one monitor is required", "monitors"
             )
         else:
             monitors = self._monitors(monitors_node, defaults)
@@ -387,9 +393,29 @@ class ConfigBuilder(NodeReader):
             values["concurrency"] = self.integer(n, f.at("concurrency"), 1, 100_000)
         if (n := f.get("auto_resolve")) is not None:
             values["auto_resolve"] = self.boolean(n, f.at("auto_resolve"))
+        if (n := f.get("notify_allow")) is not None:
+            values["notify_allow"] = self._notify_allow(n, f.at("notify_allow"))
+            self.outbound = OutboundPolicy(values["notify_allow"] or ())
         if any(v is None for v in values.values()):
             return None
         return Settings(**values)
+
+    def _notify_allow(self, node: Node, path: str) -> tuple[str, ...] | None:
+        """Link-local/cloud metadata destinations notifications may go to after all."""
+        entries: list[str] = []
+        ok = True
+        what = "a list of IP addresses, CIDR ranges or host names such as [169.254.169.254]"
+        for entry, at in self.items(node, path, what):
+            text = self.text(entry, at, "an IP address, CIDR range or host name")
+            if text is not None and parse_allow_entry(text.value) is None:
+                self.report(
+                    entry, at, f"{shown(text.raw)} is not an IP address, CIDR range or host name"
+                )
+            elif text is not None:
+                entries.append(text.value.strip())
+                continue
+            ok = False
+        return tuple(entries) if ok else None
 
     def _severity_list(self, node: Node, path: str) -> tuple[str, ...] | None:
         names: list[str] = []
@@ -680,15 +706,17 @@ class ConfigBuilder(NodeReader):
         text = self.text(node, path, "an http:// or https:// URL")
         if text is None:
             return None
+        problem = "is not an http:// or https:// URL with a host"
         try:
             parts = urlsplit(text.value)
             valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+            if valid:
+                problem = "has a port that is not a number from 1 to 65535"
+                valid = parts.port != 0  # reading .port raises for a bad one
         except ValueError:
             valid = False
         if not valid:
-            self.report(
-                node, path, f"{shown(text.raw)} is not an http:// or https:// URL with a host"
-            )
+            self.report(node, path, f"{shown(text.raw)} {problem}")
             return None
         return text.value
 
@@ -764,8 +792,8 @@ class ConfigBuilder(NodeReader):
         value = text.value.strip()
         host, port = value, None
         if value.startswith("["):  # [IPv6]:port
-            host, _, rest = value[1:].partition("]")
-            port = rest[1:] if rest.startswith(":") else ("" if rest else None)
+            host, bracket, rest = value[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else ("" if rest or not bracket else None)
         elif value.count(":") == 1:  # IPv4:port (a bare IPv6 has several colons)
             host, _, port = value.partition(":")
         try:
@@ -920,6 +948,9 @@ class ConfigBuilder(NodeReader):
                     f"{shown(text.raw)} is not a notification URL (use an Apprise URL "
                     "such as mailto://…, ntfy://… or slack://…, or the word desktop)",
                 )
+                continue
+            if value != "desktop" and (problem := self.outbound.url_problem(value)):
+                self.report(entry, at, problem)
                 continue
             urls.append(value)
         return urls

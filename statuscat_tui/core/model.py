@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 MonitorType = Literal["http", "tcp", "dns", "tls", "heartbeat"]
 PagePolicy = Literal["always", "business_hours", "never"]
@@ -45,6 +46,7 @@ class Settings:
     postmortem_required: tuple[str, ...] = ("SEV1", "SEV2")
     concurrency: int = 500
     auto_resolve: bool = False  # resolve incidents once ready, without a person
+    notify_allow: tuple[str, ...] = ()  # link-local/metadata destinations allowed anyway
 
     @property
     def listen_host(self) -> str:
@@ -102,14 +104,33 @@ class Monitor:
 
     @property
     def target(self) -> str:
-        """A short description of what is probed, for lists and logs."""
+        """A short description of what is probed, for lists and logs (and the database).
+
+        An http URL loses its password and its query, which may be secrets (``${VAR}``).
+        """
         if self.type == "http":
-            return self.url or ""
+            return public_url(self.url or "")
         if self.type in ("tcp", "tls"):
             return f"{self.host}:{self.port}"
         if self.type == "dns":
             return f"{self.host} {self.record}"
         return f"/ping/{self.id}"
+
+
+def public_url(url: str) -> str:
+    """``url`` without a password, query or fragment: ``?…`` stands for a query."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return url.split("?", 1)[0].rpartition("@")[2]
+    if not parts.scheme or not host:
+        return url.split("?", 1)[0].rpartition("@")[2]
+    user = f"{parts.username}@" if parts.username else ""
+    host = f"[{host}]" if ":" in host else host
+    where = f"{host}:{port}" if port is not None else host
+    return f"{parts.scheme}://{user}{where}{parts.path}{'?…' if parts.query else ''}"
 
 
 @dataclass(frozen=True)

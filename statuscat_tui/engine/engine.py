@@ -33,6 +33,7 @@ from statuscat_tui.core.statuspage import MonitorStatus
 from statuscat_tui.engine.clock import Clock, SystemClock
 from statuscat_tui.engine.incidents import IncidentService
 from statuscat_tui.engine.listener import Listener
+from statuscat_tui.engine.logs import redact_result
 from statuscat_tui.engine.metrics import exposition
 from statuscat_tui.engine.publisher import Publisher
 from statuscat_tui.probes import run_probe
@@ -383,7 +384,8 @@ class Engine:
             )
         try:
             async with asyncio.timeout(min(m.timeout, m.interval) + DEADLINE_SLACK):
-                return await run_probe(m, self.probes)
+                # Masked before anything keeps it: a reason may quote a ${VAR} value.
+                return redact_result(await run_probe(m, self.probes), self.config.secrets)
         except TimeoutError:
             return CheckResult(Outcome.FAIL, None, f"timed out after {m.timeout:g}s")
         except Exception as exc:  # a probe bug must not stop the engine
@@ -459,11 +461,13 @@ class Engine:
             self._responder_wake.clear()
             try:
                 events, self._monitor_events = self._monitor_events, []
-                for monitor, tr in events:
-                    if not self._wait_for_dependency(monitor, tr):
+                ready = [(m, tr) for m, tr in events if not self._wait_for_dependency(m, tr)]
+                for monitor, tr in [*ready, *self._take_settled_dependents()]:
+                    try:
                         await self._on_outage_change(service, monitor, tr)
-                for monitor, tr in self._take_settled_dependents():
-                    await self._on_outage_change(service, monitor, tr)
+                    except Exception:
+                        # One monitor's trouble must not drop the others' outages.
+                        log.exception("incident handling for %s failed", monitor.id)
                 await service.escalate_due()
                 for row in await service.claim_due():
                     task = asyncio.create_task(self._deliver(service, row))
@@ -526,8 +530,7 @@ class Engine:
         self, service: IncidentService, monitor: Monitor, tr: Transition
     ) -> None:
         if _is_outage(monitor, tr.new):
-            incident_id, what = await service.monitor_down(monitor.id, tr)
-            inc = await service.get(incident_id)
+            inc, what = await service.monitor_down(monitor.id, tr)
             if what == "opened":
                 log.info("incident #%d opened: %s (%s)", inc.id, inc.title, inc.severity)
             elif what == "reopened":
@@ -554,6 +557,7 @@ class Engine:
                 person.notify[channel],
                 Message(str(row["title"]), str(row["body"]), str(row["kind"])),
                 timeout=self.delivery_timeout,
+                allow=self.config.settings.notify_allow,
             )
             ok, detail, retryable = result.ok, result.detail, result.retryable
         what = f"{row['kind']} for #{row['incident']} to {row['person']} via {row['target']}"
@@ -631,3 +635,53 @@ def _restore(machine: MonitorMachine, state: MonitorState, since: float | None) 
     """Carry a settled state over a restart, so a known outage is not news again."""
     if state in (MonitorState.UP, MonitorState.DEGRADED, MonitorState.DOWN):
         machine.restore(state, since)
+
+
+class RestartFailed(Exception):
+    """The engine could not start on the new config; ``running`` runs the old one again."""
+
+    def __init__(self, running: Engine, cause: BaseException) -> None:
+        super().__init__(str(cause) or type(cause).__name__)
+        self.running = running
+        self.cause = cause
+
+
+async def restart(engine: Engine, config: Config, *, publish_to: Path | None) -> Engine:
+    """Stop ``engine`` and start a new one on ``config``, with the same database and clock.
+
+    This is how a config reload is applied: every part (schedule heap, listener,
+    publisher, incident service) is built from the new config, and monitor
+    states carry over through the database. The caller keeps holding the engine
+    lock throughout, so no other process can take over in between. If the new
+    engine cannot start (its listen address is taken, say), the old config is
+    started again and RestartFailed carries that engine.
+    """
+    from statuscat_tui.engine.logs import add_secrets
+
+    add_secrets(config.secrets)  # before anything on the new config can log
+    await engine.stop()
+    fresh = _successor(engine, config, publish_to)
+    try:
+        await fresh.start()
+    except Exception as exc:
+        log.error("cannot start on the new config: %s; going back to the previous one", exc)
+        fresh.publisher = None  # a config that never ran publishes nothing
+        with contextlib.suppress(Exception):
+            await fresh.stop()
+        again = _successor(engine, engine.config, engine.publish_to)
+        await again.start()
+        raise RestartFailed(again, exc) from exc
+    return fresh
+
+
+def _successor(engine: Engine, config: Config, publish_to: Path | None) -> Engine:
+    fresh = Engine(
+        config,
+        engine.db_path,
+        clock=engine.clock,
+        listen=engine._listen,
+        publish_to=publish_to,
+        delivery_timeout=engine.delivery_timeout,
+    )
+    fresh.listeners = list(engine.listeners)
+    return fresh

@@ -481,11 +481,13 @@ class IncidentService:
 
     # -- the engine's side: monitors, escalation, delivery ---------------------
 
-    async def monitor_down(self, monitor_id: str, tr: Transition) -> tuple[int, str]:
+    async def monitor_down(self, monitor_id: str, tr: Transition) -> tuple[Incident, str]:
         """A confirmed DOWN: join, reopen or open an incident.
 
-        Returns the incident id and what happened: ``opened``, ``reopened``,
-        ``joined`` (a dependent joined its dependency's incident) or ``again``.
+        Returns the incident (as committed: read in the same transaction, not
+        through the shared reader, whose snapshot may predate the commit) and
+        what happened: ``opened``, ``reopened``, ``joined`` (a dependent joined
+        its dependency's incident) or ``again``.
         """
         mon = self.monitors[monitor_id]
         now = self.clock.time()
@@ -499,13 +501,13 @@ class IncidentService:
             active = await self._active_incident_of(db, monitor_id)
             if active is not None:
                 await _write_events(db, active, [detected])
-                return active, "again"
+                return await load_incident(db, active), "again"
             if tr.suppressed_by:
                 parent = await self._active_incident_of(db, tr.suppressed_by)
                 if parent is not None:
                     await self._join(db, parent, monitor_id, tr, now)
                     await _write_events(db, parent, [detected])
-                    return parent, "joined"
+                    return await load_incident(db, parent), "joined"
             recent = await self._recently_resolved(db, monitor_id, now)
             if recent is not None:
                 inc = await load_incident(db, recent)
@@ -515,7 +517,7 @@ class IncidentService:
                 events += await self._auto_publish(db, inc, now, reopened=True)
                 events += await self._plan_escalation(db, inc, now)
                 await _write_events(db, inc.id, events)
-                return inc.id, "reopened"
+                return inc, "reopened"
             components = [mon.component] if mon.component else []
             started = tr.failing_since if tr.failing_since is not None else tr.at
             inc = await self._insert(
@@ -536,7 +538,7 @@ class IncidentService:
             events += await self._auto_publish(db, inc, now, reopened=False)
             events += await self._plan_escalation(db, inc, now)
             await _write_events(db, inc.id, events)
-            return inc.id, "opened"
+            return inc, "opened"
 
     async def monitor_up(self, monitor_id: str, tr: Transition) -> None:
         async with self.store.transaction() as db:

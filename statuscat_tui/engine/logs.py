@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from statuscat_tui.core.results import CheckResult
+from statuscat_tui.notify.redact import redact
+
 REDACTED = "[redacted]"
+RESULT_MASK = "***"  # as the probes mask what they know is secret
 
 
 class RedactingFilter(logging.Filter):
-    """Replace every secret value (from ${VAR}) in a record with a placeholder."""
+    """Replace every secret value (from ${VAR}) in a record with a placeholder.
+
+    The start of a secret cut short by an ellipsis goes too (see ``redact``).
+    """
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -27,11 +35,29 @@ class RedactingFilter(logging.Filter):
             text += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
             record.exc_text = None
-        for s in self.secrets:
-            text = text.replace(s, REDACTED)
-        record.msg = text
+        record.msg = redact(text, self.secrets, REDACTED)
         record.args = None
         return True
+
+
+def redact_result(result: CheckResult, secrets: Collection[str]) -> CheckResult:
+    """``result`` with every config secret (``${VAR}`` value) masked in its reason and details.
+
+    A probe masks what it knows is secret (headers, URL credentials); a reason
+    can quote any configured value (``body does not contain '…'``) or a server's
+    echo of one, so the engine masks every secret before a result is kept,
+    logged, shown or sent.
+    """
+    if not secrets:
+        return result
+    details = {
+        k: redact(v, secrets, RESULT_MASK) if isinstance(v, str) else v
+        for k, v in result.details.items()
+    }
+    reason = redact(result.reason, secrets, RESULT_MASK)
+    if reason == result.reason and details == result.details:
+        return result
+    return dataclasses.replace(result, reason=reason, details=details)
 
 
 def setup_logging(
@@ -55,5 +81,15 @@ def setup_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio"):
+    # Libraries that log every step at DEBUG (markdown-it: every block rule it tries).
+    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio", "markdown_it"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def add_secrets(secrets: Iterable[str]) -> None:
+    """Also redact ``secrets`` (a reloaded config's) in every handler set up here."""
+    for handler in logging.getLogger().handlers:
+        for f in handler.filters:
+            if isinstance(f, RedactingFilter):
+                merged = set(f.secrets) | {s for s in secrets if s}
+                f.secrets = sorted(merged, key=len, reverse=True)

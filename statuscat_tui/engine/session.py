@@ -210,6 +210,27 @@ class Session:
             await self._store.close()
         self._store = None
 
+    async def reload(self, config: Config, *, publish_to: Path | None = None) -> None:
+        """Go on with ``config`` (a reloaded file). An engine of ours restarts on it
+        while this session keeps the engine lock; a viewer reads with it. Raises
+        RestartFailed if the engine cannot start on it: the old config runs again."""
+        from statuscat_tui.engine.engine import RestartFailed, restart
+
+        if self.engine is not None:
+            try:
+                self.engine = await restart(self.engine, config, publish_to=publish_to)
+            except RestartFailed as exc:
+                self.engine = exc.running
+                raise
+            finally:
+                self._store, self._service = self.engine.store, self.engine.incidents
+        elif self._store is not None:
+            self._service = IncidentService(self._store, config, self.clock)
+        self.config = config
+        self.publish_to = publish_to
+        self._people = {p.id: p for p in config.people}
+        self._caches.uptime_at = 0.0  # new monitors need their uptime figures
+
     @property
     def service(self) -> IncidentService:
         if self._service is None:

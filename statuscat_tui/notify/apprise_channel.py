@@ -10,10 +10,12 @@ from typing import Any
 
 import apprise
 
-from statuscat_tui.notify import logcapture
+from statuscat_tui.core.outbound import OutboundPolicy
+from statuscat_tui.notify import logcapture, outbound
 from statuscat_tui.notify.blocking import run_blocking
 from statuscat_tui.notify.logcapture import Record
 from statuscat_tui.notify.message import Delivery, Message
+from statuscat_tui.notify.outbound import Resolver
 from statuscat_tui.notify.redact import (
     clip,
     host_of,
@@ -72,8 +74,20 @@ def validate(target: str) -> str | None:
     return _load(target).problem
 
 
-async def deliver(target: str, message: Message, socket_timeout: float) -> Delivery:
-    """Send ``message`` to one Apprise URL. Never raises (but may be cancelled)."""
+async def deliver(
+    target: str,
+    message: Message,
+    socket_timeout: float,
+    *,
+    policy: OutboundPolicy,
+    resolver: Resolver | None = None,
+) -> Delivery:
+    """Send ``message`` to one Apprise URL. Never raises (but may be cancelled).
+
+    Every host the plugin looks up or connects to — redirects included — is
+    checked against ``policy`` (see :mod:`statuscat_tui.notify.outbound`);
+    ``resolver`` answers its DNS lookups (default: the system's).
+    """
 
     def work() -> Delivery:
         # Parsing loads Apprise's plugins on first use (~0.2 s): also off the loop.
@@ -82,7 +96,8 @@ async def deliver(target: str, message: Message, socket_timeout: float) -> Deliv
             assert loaded.problem is not None
             return Delivery(False, loaded.problem, retryable=False)
         _bound_socket_timeouts(loaded.plugin, socket_timeout)
-        with logcapture.capture() as records:
+        crashed: Exception | None = None
+        with outbound.guarded(policy, resolver) as guard, logcapture.capture() as records:
             try:
                 ok = loaded.plugin.notify(
                     body=message.body or message.title,
@@ -91,9 +106,15 @@ async def deliver(target: str, message: Message, socket_timeout: float) -> Deliv
                     body_format=apprise.NotifyFormat.TEXT,
                 )
             except Exception as exc:  # a plugin bug must not kill the outbox
-                # Unusable targets were turned away by _load, so this may be transient.
-                text = redact(f"{type(exc).__name__}: {exc}", loaded.secrets)
-                return Delivery(False, clip(text))
+                ok, crashed = False, exc
+        if guard.refusal is not None:  # trying again cannot help: the config must change
+            detail = outbound.refusal_detail(guard.refusal, loaded.secrets)
+            return Delivery(False, clip(detail), retryable=False)
+        if crashed is not None:
+            # Unusable targets were turned away by _load, so this may be transient.
+            return Delivery(
+                False, clip(redact(f"{type(crashed).__name__}: {crashed}", loaded.secrets))
+            )
         if ok:
             return Delivery(True, "delivered")
         return Delivery(False, _failure_detail(records, loaded))

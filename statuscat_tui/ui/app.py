@@ -8,6 +8,9 @@ worker and schedules the next when it finishes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
@@ -19,9 +22,13 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import WorkerState
 
+from statuscat_tui.config import ConfigError, load_config
 from statuscat_tui.core.incidents import Incident, IncidentError, ResolveRefused
 from statuscat_tui.core.model import Config
 from statuscat_tui.core.states import MonitorState
@@ -35,6 +42,7 @@ from statuscat_tui.ui.format import (
     age,
     latency,
     literal,
+    shown,
     sparkline,
     state_cell,
     uptime,
@@ -115,6 +123,7 @@ class StatusCatApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("slash", "filter", "Filter", id="monitors.filter"),
         Binding("space", "pause", "Pause", id="app.pause"),
+        Binding("ctrl+l", "reload_config", "Reload the config file", show=False, id="app.reload"),
         Binding("colon", "command_palette", "Commands", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("1", "focus_pane('monitors')", "Monitors", show=False, id="pane.monitors"),
@@ -140,8 +149,15 @@ class StatusCatApp(App[int]):
         refresh_every: float = REFRESH_EVERY,
         publish_to: Path | None = None,
         settle_heap: bool = False,
+        reload_config: Callable[[], Config] | None = None,
     ) -> None:
         super().__init__()
+        # ctrl+l reads the config again: from its file unless told how (the demo's has none).
+        if reload_config is None and not config.source.startswith("<"):
+            reload_config = functools.partial(load_config, config.source)
+        self._reload_config = reload_config
+        self._config_loaded_at = time.time()
+        self._reloading = False
         # The real program (not tests) freezes start-up objects out of the garbage
         # collector's scans once the first snapshot is on screen.
         self._settle_heap = settle_heap
@@ -153,6 +169,7 @@ class StatusCatApp(App[int]):
         self._on_start = on_start
         self._on_stop = on_stop
         self.snapshot: Snapshot | None = None
+        self._refresh_timer: Timer | None = None
         self.paused = False
         self.filter_text = ""
         self.ready = False
@@ -211,6 +228,24 @@ class StatusCatApp(App[int]):
     async def action_quit(self) -> None:
         self.exit(0)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (screens' and widgets' too) shows control characters made visible."""
+        super().notify(
+            shown(message, 2000, multiline=True),
+            title=shown(title, 200),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
     async def on_unmount(self) -> None:
         """However the app ends (q, ctrl+c, a test leaving run_test): stop cleanly."""
         self.workers.cancel_group(self, "refresh")
@@ -224,7 +259,8 @@ class StatusCatApp(App[int]):
         if self.session.mode == "viewer":
             banner.update(
                 Text(
-                    f"VIEWER — the engine runs in another process ({self.session.engine_holder});"
+                    f"VIEWER — the engine runs in another process"
+                    f" ({shown(str(self.session.engine_holder), 120)});"
                     " actions go through the database",
                     no_wrap=True,
                     overflow="ellipsis",
@@ -242,6 +278,8 @@ class StatusCatApp(App[int]):
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def _refresh_worker(self) -> None:
         try:
+            if self._reloading:  # the engine is being replaced: read it on the next tick
+                return
             snap = await self.session.snapshot()
         except Exception as exc:  # a broken read must not end the dashboard
             self.notify(f"refresh failed: {exc}", severity="error", markup=False)
@@ -257,7 +295,11 @@ class StatusCatApp(App[int]):
                     self._settle_heap = False
                     self.call_after_refresh(settle_heap)
         finally:
-            self.set_timer(self.refresh_every, self._refresh_worker)
+            # One timer chain however often refresh_now() is called: an action's
+            # immediate refresh replaces the pending tick instead of adding one.
+            if self._refresh_timer is not None:
+                self._refresh_timer.stop()
+            self._refresh_timer = self.set_timer(self.refresh_every, self._refresh_worker)
 
     def _alert_pages(self, snap: Snapshot) -> None:
         for alert in snap.new_pages:
@@ -695,6 +737,86 @@ class StatusCatApp(App[int]):
             box.display = False
             self.screen.query_one("#monitors").focus()
             event.stop()
+
+    def action_reload_config(self) -> None:
+        """Read the config file again; apply it only if it is valid."""
+        if self._reload_config is None:
+            self.notify("this config is built in: there is no file to reload", severity="warning")
+        elif self._reloading:
+            self.notify("already reloading the config", severity="warning")
+        else:
+            self._reloading = True
+            self.run_worker(self._reload(self._reload_config), group="reload", exit_on_error=False)
+
+    async def _reload(self, read: Callable[[], Config]) -> None:
+        from statuscat_tui.engine.engine import RestartFailed
+        from statuscat_tui.engine.publisher import output_dir
+
+        still = "Still running the previous config, loaded at " + time.strftime(
+            "%H:%M:%S", time.localtime(self._config_loaded_at)
+        )
+        try:
+            try:
+                config = await asyncio.to_thread(read)
+            except ConfigError as exc:
+                lines = [str(issue) for issue in exc.issues[:5]]
+                if len(exc.issues) > 5:
+                    lines.append(f"… and {len(exc.issues) - 5} more (statuscat check lists all)")
+                lines.append(still + ".")
+                self.notify(
+                    "\n".join(lines),
+                    title="Config reload refused",
+                    severity="error",
+                    timeout=30,
+                    markup=False,
+                )
+                return
+            except Exception as exc:  # a bug in reading must not end the dashboard
+                self.notify(
+                    f"{type(exc).__name__}: {exc}\n{still}.",
+                    title="Config reload failed",
+                    severity="error",
+                    timeout=30,
+                    markup=False,
+                )
+                return
+            await self._refresh_idle()  # no snapshot may read a half-swapped engine
+            publish_to = output_dir(config) if self.session.publish_to is not None else None
+            try:
+                await self.session.reload(config, publish_to=publish_to)
+            except RestartFailed as exc:
+                self.notify(
+                    f"Cannot run the new config: {exc}\n{still}.",
+                    title="Config reload refused",
+                    severity="error",
+                    timeout=30,
+                    markup=False,
+                )
+                return
+            except Exception as exc:  # not even the previous config would start again
+                self.notify(
+                    f"{type(exc).__name__}: {exc}\nThe engine is not running: quit and start "
+                    "StatusCat again.",
+                    title="Config reload failed",
+                    severity="error",
+                    timeout=120,
+                    markup=False,
+                )
+                return
+        finally:
+            self._reloading = False
+        self.config = config
+        self._config_loaded_at = time.time()
+        n = len(config.monitors)
+        self.notify(f"config reloaded: {n} monitor{'s' * (n != 1)}", markup=False)
+
+    async def _refresh_idle(self, within: float = 10.0) -> None:
+        """Wait for a snapshot being read to finish (new ones wait while reloading)."""
+        busy = (WorkerState.PENDING, WorkerState.RUNNING)
+        for worker in [w for w in self.workers if w.group == "refresh" and w.state in busy]:
+            with contextlib.suppress(Exception):  # cancelled or failed is finished too
+                async with asyncio.timeout(within):
+                    await worker.wait()
 
     def action_pause(self) -> None:
         self.paused = not self.paused

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.engine.session import IncidentDetail, Snapshot
-from statuscat_tui.ui.format import latency, literal, state_cell
+from statuscat_tui.ui.format import latency, literal, shown, state_cell
 from statuscat_tui.ui.tables import Cell, sync_table
 
 
@@ -87,25 +87,26 @@ class IncidentScreen(Screen[None]):
             style=palette.severity.get(inc.severity, Style()) + Style(reverse=True),
         )
         head.append(f" #{inc.id} ")
-        head.append(inc.title, style="bold")
+        head.append(shown(inc.title, 300), style="bold")
         head.append("\n ")
-        head.append(d.severity_description, style=palette.muted)
+        head.append(shown(d.severity_description, 300), style=palette.muted)
         head.append("\n")
         if d.updates:
             public = f"public status {inc.public_status.value}"
         else:
             public = "internal, not published"
-        head.append(f" state {inc.state.value} · {public} · owner {inc.owner or 'nobody'}")
+        owner = shown(inc.owner or "nobody", 60)
+        head.append(f" state {inc.state.value} · {public} · owner {owner}")
         if inc.ready_since is not None:
             head.append(" · ✔ ready to resolve", style=palette.success)
         if inc.components:
-            head.append(" · " + ", ".join(inc.components))
+            head.append(" · " + shown(", ".join(inc.components), 200))
         self.query_one("#incident-head", Static).update(head)
         esc = Text("Escalation: ", style="bold")
-        esc.append(d.escalation)
+        esc.append(shown(d.escalation, 300))
         if d.responders:
             esc.append("\nResponders: ", style="bold")
-            esc.append(", ".join(d.responders))
+            esc.append(shown(", ".join(d.responders), 300))
         self.query_one("#incident-escalation", Static).update(esc)
         rows: list[tuple[str, list[Cell]]] = [
             (
@@ -125,16 +126,16 @@ class IncidentScreen(Screen[None]):
         for m in d.monitors:
             conf = monitors.get(m.id)
             if m.state is not MonitorState.UP and conf is not None and conf.runbook:
-                runbooks.append(f"Runbook for {m.name}: ", style="bold")
-                runbooks.append(conf.runbook + "\n")
+                runbooks.append(f"Runbook for {shown(m.name, 60)}: ", style="bold")
+                runbooks.append(shown(conf.runbook, 500) + "\n")
         self.query_one("#incident-runbooks", Static).update(runbooks)
         updates = Text("Status updates\n", style="bold")
         if not d.updates:
             updates.append("none posted yet (u posts one)\n", style=palette.muted)
         for at, status, message in reversed(d.updates):
             updates.append(time.strftime("%H:%M ", time.localtime(at)), style=palette.muted)
-            updates.append(f"{status.capitalize()}: ", style="bold")
-            updates.append(message + "\n")
+            updates.append(f"{shown(status.capitalize(), 20)}: ", style="bold")
+            updates.append(shown(message, 2000, multiline=True) + "\n")
         self.query_one("#incident-updates", Static).update(updates)
         lines = Text()
         for at, text in d.timeline:

@@ -6,8 +6,10 @@ They are built for the 80x24 SSH case: compact, keyboard-only, a one-line key
 hint at the bottom, and the body scrolls when the terminal is smaller still.
 
 Text from outside (incident titles, template text, names, reasons) only ever
-reaches the screen as ``Content(...)``, never through markup, so a title like
-``[bold red]x[/]`` shows with its brackets.
+reaches the screen through ``format.literal_content``/``format.shown``, never
+through markup, so a title like ``[bold red]x[/]`` shows with its brackets and
+control characters show as ``␛`` and the like (the rule is in ``format``).
+The text fields refuse control characters typed or pasted into them.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from statuscat_tui.core.incidents import STATUS_ORDER
+from statuscat_tui.ui.format import NO_CONTROLS, literal_content, shown
 
 if TYPE_CHECKING:
     from statuscat_tui.core.model import Severity
@@ -148,7 +151,7 @@ class _ErrorLine(Static):
     """An inline error, hidden until there is something to say (with a symbol, not only colour)."""
 
     def show(self, message: str) -> None:
-        self.update(Content.assemble(("✗ ", "bold"), Content(message)))
+        self.update(Content.assemble(("✗ ", "bold"), literal_content(message, 300)))
         self.add_class("-shown")
 
     def clear(self) -> None:
@@ -309,7 +312,8 @@ class UpdateModal(ModalScreen[tuple[str, str] | None]):
     def __init__(self, incident: IncidentView, templates: Mapping[str, str]) -> None:
         super().__init__()
         self.incident = incident
-        self.templates = dict(templates)
+        # The message box is edited as shown: control characters already made visible.
+        self.templates = {k: shown(v, multiline=True) for k, v in templates.items()}
         self.initial_status = next_status(incident.public_status)
         # The template text last put in the box: if the box still holds exactly this, the
         # user has not edited it and a status change may swap the template.
@@ -323,8 +327,12 @@ class UpdateModal(ModalScreen[tuple[str, str] | None]):
                 yield Static(
                     Content.assemble(
                         (f"#{incident.id} ", "bold"),
-                        Content(incident.title),
-                        (f"  {incident.severity} · now {incident.public_status}", "$text-muted"),
+                        literal_content(incident.title, 200),
+                        (
+                            f"  {shown(incident.severity, 12)} · now "
+                            f"{shown(incident.public_status, 20)}",
+                            "$text-muted",
+                        ),
                     ),
                     classes="heading",
                     id="incident",
@@ -412,7 +420,9 @@ class SeverityModal(ModalScreen[str | None]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Change severity"
             yield Static(
-                Content.assemble("Now ", (self.current, "bold"), ". Pick the new severity:"),
+                Content.assemble(
+                    "Now ", (shown(self.current, 12), "bold"), ". Pick the new severity:"
+                ),
                 id="current",
             )
             yield _List(*options, id="severities")
@@ -424,10 +434,10 @@ class SeverityModal(ModalScreen[str | None]):
         is_current = name == self.current
         prompt = Content.assemble(
             ("● " if is_current else "  ", "bold"),
-            (name, "bold"),
+            (shown(name, 12), "bold"),
             ("  (current)" if is_current else ""),
             "\n  ",
-            Content(severity.description),
+            literal_content(severity.description, 200),
             "\n  ",
             (_policy(severity), "$text-muted"),
         )
@@ -482,23 +492,29 @@ class OpenIncidentModal(ModalScreen[tuple[str, str, str | None] | None]):
         )
 
     def compose(self) -> ComposeResult:
-        width = max((len(name) for name in self.severities), default=4)
+        width = max((len(shown(name, 12)) for name in self.severities), default=4)
         labels = [
-            Content.assemble((name.ljust(width), "bold"), "  ", Content(severity.description))
+            Content.assemble(
+                (shown(name, 12).ljust(width), "bold"),
+                "  ",
+                literal_content(severity.description, 200),
+            )
             for name, severity in self.severities.items()
         ]
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Open incident"
             with _Body(id="body"):
                 yield Static("Title", classes="label -first")
-                yield Input(placeholder="What is broken, in a few words", id="title")
+                yield Input(
+                    placeholder="What is broken, in a few words", id="title", restrict=NO_CONTROLS
+                )
                 yield Static("Severity", classes="label")
                 yield _Choices(labels, list(self.severities), self.initial_severity, id="severity")
                 yield Static(self._policy_line(self.initial_severity), id="policy")
                 if self.components:
                     yield Static("Component (optional)", classes="label")
                     yield _SubmitSelect(
-                        [(Content(name), name) for name in self.components],
+                        [(literal_content(name, 60), name) for name in self.components],
                         prompt="No component",
                         id="component",
                     )
@@ -515,7 +531,7 @@ class OpenIncidentModal(ModalScreen[tuple[str, str, str | None] | None]):
 
     def _policy_line(self, name: str) -> Content:
         severity = self.severities.get(name)
-        return Content("" if severity is None else f"{name} {_policy(severity)}.")
+        return Content("" if severity is None else f"{shown(name, 12)} {_policy(severity)}.")
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
@@ -607,11 +623,11 @@ class PageModal(ModalScreen[tuple[str, str, str | None] | None]):
             key = f"t{len(self._targets)}"
             self._targets[key] = ("schedule", schedule_id)
             now = (
-                Content.assemble(("  on call now: ", "$text-muted"), Content(on_call))
+                Content.assemble(("  on call now: ", "$text-muted"), literal_content(on_call, 60))
                 if on_call
                 else Content.styled("  ⚠ nobody on call now", "$text-warning")
             )
-            options.append(Option(Content.assemble("  ", Content(name), now), id=key))
+            options.append(Option(Content.assemble("  ", literal_content(name, 60), now), id=key))
         if self.people:
             options.append(Option(Content.styled("People", "bold"), disabled=True))
         for person_id, name in self.people:
@@ -619,7 +635,11 @@ class PageModal(ModalScreen[tuple[str, str, str | None] | None]):
             self._targets[key] = ("person", person_id)
             options.append(
                 Option(
-                    Content.assemble("  ", Content(name), (f"  {person_id}", "$text-muted")),
+                    Content.assemble(
+                        "  ",
+                        literal_content(name, 60),
+                        (f"  {shown(person_id, 40)}", "$text-muted"),
+                    ),
                     id=key,
                 )
             )
@@ -631,7 +651,7 @@ class PageModal(ModalScreen[tuple[str, str, str | None] | None]):
             with _Body(id="body"):
                 yield _List(*self._options(), id="targets")
                 yield Static("Message (optional)", classes="label")
-                yield Input(placeholder="Why you need them", id="message")
+                yield Input(placeholder="Why you need them", id="message", restrict=NO_CONTROLS)
                 yield _ErrorLine(id="error", classes="error")
             yield Static(
                 _hint(("↑↓", "who"), ("⏎", "next / page"), ("^s", "page"), ("esc", "cancel")),
@@ -730,12 +750,14 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Are you sure?"
             yield Static(
-                Content.assemble(("⚠ " if self.danger else "", "bold"), Content(self.title_text)),
+                Content.assemble(
+                    ("⚠ " if self.danger else "", "bold"), literal_content(self.title_text, 200)
+                ),
                 classes="heading",
                 id="title",
             )
             with _Body(id="body"):
-                yield Static(Content(self.body), id="message")
+                yield Static(literal_content(self.body, 4000, multiline=True), id="message")
             with Horizontal(id="buttons"):
                 yield Button(Content("Cancel"), id="cancel")
                 yield Button(

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color, ColorParseError
@@ -51,7 +51,7 @@ from statuscat_tui.core.postmortem import (
     validate_action,
 )
 from statuscat_tui.engine.postmortems import PostmortemConflict, PostmortemRecord
-from statuscat_tui.ui.format import literal
+from statuscat_tui.ui.format import NO_CONTROLS, literal, literal_content, shown
 from statuscat_tui.ui.help import HelpScreen, bindings_help
 from statuscat_tui.ui.modals import (
     ConfirmModal,
@@ -252,14 +252,15 @@ class ActionItemModal(ModalScreen[ActionFields | None]):
             with _Body(id="body"):
                 yield Static("What will change", classes="label -first")
                 yield Input(
-                    item.text if item else "",
+                    shown(item.text) if item else "",
                     placeholder="A change to a system or process, not 'be careful'",
                     id="action-text",
+                    restrict=NO_CONTROLS,
                 )
                 yield _ErrorLine(id="text-error", classes="error")
                 yield Static("Owner", classes="label")
                 yield _SubmitSelect(
-                    [(Content(name), pid) for pid, name in self.people.items()],
+                    [(literal_content(name, 60), pid) for pid, name in self.people.items()],
                     prompt="— unowned",
                     value=item.owner if item and item.owner else Select.NULL,
                     id="action-owner",
@@ -424,6 +425,18 @@ class PostmortemStatusModal(ModalScreen[PostmortemStatus | None]):
 # -- the editor ----------------------------------------------------------------------
 
 
+class _Editor(TextArea):
+    """The postmortem text: shown and edited with control characters made visible.
+
+    Loaded text goes through ``format.shown`` (the screen does that); pasted text
+    does here, so an escape sequence never reaches the terminal from the editor.
+    """
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # TextArea's own handler would insert the text as it is
+        await super()._on_paste(events.Paste(shown(event.text, multiline=True)))
+
+
 @dataclass(frozen=True)
 class _Conflict:
     version: int
@@ -456,7 +469,7 @@ class PostmortemScreen(Screen[None]):
         self.incident_id = incident_id
         self.record: PostmortemRecord | None = None
         self.version = 0  # the version the editor's text is based on
-        self.saved_text = ""  # the text as last loaded or saved
+        self.saved_text = ""  # the text as last loaded or saved (as in the database)
         self.saved_at: float | None = None
         self.saved_by: str | None = None
         self.title_text = ""
@@ -474,7 +487,7 @@ class PostmortemScreen(Screen[None]):
         self._left = False  # left (or leaving): nothing more to save or show
         self._leaving = False  # escape is saving before the screen goes
         self._session: Session | None = None
-        self.editor = TextArea(
+        self.editor = _Editor(
             language="markdown",
             soft_wrap=True,
             show_line_numbers=True,
@@ -576,9 +589,10 @@ class PostmortemScreen(Screen[None]):
         self.save_error = None
         self._dirty_since = None
         editor = self.editor
-        if editor.text != record.body:
+        body = shown(record.body, multiline=True)
+        if editor.text != body:
             cursor = editor.cursor_location
-            editor.load_text(record.body)
+            editor.load_text(body)
             last = editor.document.line_count - 1
             editor.move_cursor((min(cursor[0], last), cursor[1]))
         self._show_conflict()
@@ -589,7 +603,12 @@ class PostmortemScreen(Screen[None]):
     @property
     def dirty(self) -> bool:
         """Whether the editor holds text that is not in the database."""
-        return self.loaded and self.editor.text != self.saved_text
+        return self.loaded and self.editor.text != self.saved_shown
+
+    @property
+    def saved_shown(self) -> str:
+        """The saved text as the editor shows it (control characters made visible)."""
+        return shown(self.saved_text, multiline=True)
 
     def _show_state(self) -> None:
         if self._left:
@@ -611,7 +630,7 @@ class PostmortemScreen(Screen[None]):
             state.append(f"· v{self.version} · ")
         if not self.loaded:
             if self.save_error:
-                state.append(f"✗ {self.save_error}", style=palette.error)
+                state.append(f"✗ {shown(self.save_error, 200)}", style=palette.error)
             else:
                 state.append("loading…", style=palette.muted)
         elif self.conflict is not None:
@@ -623,7 +642,7 @@ class PostmortemScreen(Screen[None]):
         elif self.saved_at is not None:
             state.append(f"✔ saved {_clock(self.saved_at, self.tz)}", style=palette.success)
             if self.saved_by and self.saved_by != self.session.me:
-                state.append(f" ({_person(self.session.people(), self.saved_by)})")
+                state.append(f" ({shown(_person(self.session.people(), self.saved_by), 60)})")
         state.append(" ")
         self.query_one("#pm-state", Static).update(state)
 
@@ -640,7 +659,9 @@ class PostmortemScreen(Screen[None]):
         banner.update(
             Content.assemble(
                 ("⚠ ", "bold"),
-                Content(f"Saved by {who} at {_clock(c.at, self.tz)} (version {c.version})"),
+                Content(
+                    f"Saved by {shown(who, 60)} at {_clock(c.at, self.tz)} (version {c.version})"
+                ),
                 " while you were editing. ",
                 ("Your text is NOT saved", "bold"),
                 "; it stays in the editor and autosave is off.\n",
@@ -701,7 +722,7 @@ class PostmortemScreen(Screen[None]):
         async with self._lock:
             text = self.editor.text
             base = self.version if over is None else over
-            if text == self.saved_text and over is None:
+            if text == self.saved_shown and over is None:
                 return True
             try:
                 try:
@@ -1263,7 +1284,7 @@ class PostmortemListScreen(Screen[None]):
                     str(r["incident"]),
                     [
                         f"#{r['incident']}",
-                        Text(r["severity"], style=palette.severity.get(r["severity"], "")),
+                        literal(r["severity"], palette.severity.get(r["severity"], ""), 12),
                         literal(r["title"], limit=32),
                         PostmortemStatus(r["status"]).label,
                         overdue,

@@ -6,8 +6,10 @@ terminal size, so it fills 200x60 with large tiles and still fits 80x24.
 ``show()`` rewrites the existing widgets in place on every refresh; widgets are
 only mounted or removed when the number of tiles or banners changes.
 
-Outside text (monitor names, reasons, incident titles) only ever enters as
-``rich.text.Text``, never as markup, so it is shown literally.
+Outside text (monitor and component names, reasons, incident titles, the
+page title) only ever enters as ``rich.text.Text``, never as markup, and after
+``format.shown`` (imported as ``outside``: control characters made visible,
+length capped), so it is shown literally.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from textual.widgets import Digits, Static
 from statuscat_tui.core.states import MonitorState
 from statuscat_tui.engine.session import IncidentView, MonitorView, Snapshot
 from statuscat_tui.ui.alerts import channel_alert_text
+from statuscat_tui.ui.format import shown as outside
 
 __all__ = [
     "ComponentTile",
@@ -71,6 +74,7 @@ TILE_ASPECT = 2.5  # cells are twice as tall as wide: 2.5 columns per row looks 
 BIG_SCREEN = (120, 40)  # from here on: 3-line header and banners, a big clock
 SMALL_HEADER, BIG_HEADER = 1, 3
 SMALL_BANNER, BIG_BANNER = 1, 3
+MAX_TEXT = 300  # cells of a name or reason kept: more than the widest screen shows
 
 Level = Literal["ok", "warn", "bad"]
 
@@ -120,11 +124,13 @@ def _tile(name: str, monitors: Sequence[MonitorView]) -> TileData:
     worst = max((m.state for m in monitors), key=RANK.__getitem__)
     not_up = sorted((m for m in monitors if m.state is not MonitorState.UP), key=_worst_first)
     return TileData(
-        name=name,
+        name=outside(name, MAX_TEXT),
         worst=worst,
         up=sum(m.state is MonitorState.UP for m in monitors),
         total=len(monitors),
-        failing=tuple((m.state, m.name, m.reason) for m in not_up),
+        failing=tuple(
+            (m.state, outside(m.name, MAX_TEXT), outside(m.reason, MAX_TEXT)) for m in not_up
+        ),
     )
 
 
@@ -578,8 +584,8 @@ class IncidentBanner(Horizontal):
         yield self._meta_line
 
     def set_incident(self, incident: IncidentView, now: float) -> None:
-        owner = incident.owner or "unowned"
-        parts = [incident.public_status.upper(), owner]
+        owner = outside(incident.owner or "unowned", 40)
+        parts = [outside(incident.public_status.upper(), 20), owner]
         if incident.state == "triggered":
             parts.append("not acked")
         parts.append(format_age(now - incident.started))
@@ -588,8 +594,8 @@ class IncidentBanner(Horizontal):
             return
         self.key = key
         self.set_class(incident.severity == "SEV1", "-sev1")
-        self._severity_label.update(Text(incident.severity))
-        self._headline.update(Text(f"#{incident.id} ") + Text(incident.title))
+        self._severity_label.update(Text(outside(incident.severity, 12)))
+        self._headline.update(Text(f"#{incident.id} ") + Text(outside(incident.title, MAX_TEXT)))
         self._meta_line.update(Text(" · ".join(parts)))
 
 
@@ -678,7 +684,7 @@ class WallboardScreen(Screen[None]):
         """``tz`` is for the header's time; None is this machine's local time."""
         super().__init__()
         self.snapshot = snapshot
-        self.board_title = title
+        self.board_title = outside(title, 80)
         self.tz = tz
         self.plan = GridPlan(1, 1, 0, 0)
         self._tiles: list[ComponentTile] = []
