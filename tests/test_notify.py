@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import importlib.util
 import json
 import logging
@@ -143,6 +144,17 @@ async def test_desktop_notification_reaches_the_notification_server(
     assert shown.body == PAGE.body
     assert shown.hints["urgency"] == ("y", 2)  # critical
     assert shown.expire_timeout == 0  # a page stays until dismissed
+
+
+async def test_desktop_body_markup_stays_text(desktop_session: DesktopSession) -> None:
+    """Notification servers may read the body as markup: an incident title must not be."""
+    title = 'db <b>down</b> & <a href="http://evil.example">x</a> <img src="file:///etc/passwd">'
+    page = Message(f"[SEV1] #1 {title}", f"Incident #1: {title}", "page")
+    assert (await deliver("desktop", page, timeout=10)).ok
+    [shown] = desktop_session.server.wait_for(1)
+    assert shown.summary == page.title  # plain text by the specification
+    assert "<" not in shown.body and ">" not in shown.body
+    assert html.unescape(shown.body) == page.body
 
 
 async def test_desktop_resolved_is_an_ordinary_notification(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import os
 import re
 import shutil
@@ -68,7 +69,10 @@ async def _via_notify_send(executable: str, address: str, message: Message) -> D
     if message.kind == "page":
         args.append("--expire-time=0")  # a page stays up until someone dismisses it
     # "--" so a title or body starting with "-" is not read as an option.
-    args += ["--", message.title or APP_NAME, message.body]
+    # The body may be read as markup (<b>, <a href>, <img src>) by servers that
+    # support it; outside text in it (an incident title) must stay text. The
+    # summary is plain text by the specification.
+    args += ["--", message.title or APP_NAME, html.escape(message.body, quote=False)]
     env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address}
     try:
         proc = await asyncio.create_subprocess_exec(
