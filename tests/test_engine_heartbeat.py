@@ -6,7 +6,6 @@ Intervals are a fraction of a second so confirmation runs fast.
 from __future__ import annotations
 
 import asyncio
-import socket
 import sqlite3
 from pathlib import Path
 
@@ -15,13 +14,8 @@ import httpx
 from statuscat_tui.core.model import Config, Confirm, Monitor, Settings
 from statuscat_tui.core.states import MonitorState as S
 from statuscat_tui.engine.engine import Engine
+from tests.support.net import free_port
 from tests.support.wait import wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def heartbeat_config(port: int) -> Config:

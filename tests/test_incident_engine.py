@@ -21,18 +21,8 @@ from statuscat_tui.core.states import MonitorState as S
 from statuscat_tui.engine.engine import Engine
 from statuscat_tui.engine.incidents import IncidentService
 from tests.support.httpserver import HTTPTestServer
+from tests.support.net import ShiftedClock
 from tests.support.wait import wait_for
-
-
-class ShiftedClock:
-    def __init__(self, offset: float = 0.0) -> None:
-        self.offset = offset
-
-    def time(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 def config_text(http: HTTPTestServer, *, auto_resolve: bool = False) -> str:

@@ -16,7 +16,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,23 +26,11 @@ from statuscat_tui.core.model import Config
 from statuscat_tui.core.states import MonitorState as S
 from statuscat_tui.engine.engine import Engine
 from tests.support.httpserver import HTTPTestServer
+from tests.support.net import ShiftedClock
 from tests.support.smtpserver import SMTPTestServer
 from tests.support.wait import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class ShiftedClock:
-    """Wall-clock time plus an offset the test moves forward."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def time(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 def flow_config(http: HTTPTestServer, smtp: SMTPTestServer) -> str:

@@ -10,8 +10,6 @@ form with real time is ``benchmarks/notify_outage.py``.
 from __future__ import annotations
 
 import asyncio
-import socket
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -29,28 +27,11 @@ from statuscat_tui.engine.session import Session
 from statuscat_tui.ui.app import StatusCatApp
 from statuscat_tui.ui.wallboard import WallboardScreen
 from tests.support.httpserver import HTTPTestServer
+from tests.support.net import ShiftedClock, free_port
 from tests.support.smtpserver import SMTPTestServer
 from tests.support.wait import until, wait_for
 
 OUTAGE = 120.0  # seconds of (shifted) time both channels stay down
-
-
-class ShiftedClock:
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def time(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def outage_config(http: HTTPTestServer, smtp_port: int) -> Config:

@@ -323,11 +323,3 @@ def config_text(
             f" timeout: {_duration(healthy_timeout)}}}"
         )
     return "\n".join(lines) + "\n"
-
-
-def free_port() -> int:
-    """A loopback TCP port free right now (for the engine's listener)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port

@@ -19,7 +19,6 @@ import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from tests.support.net import free_port
 
 STATUSCAT = str(Path(sys.executable).with_name("statuscat"))
 PEOPLE = ("p1", "p2", "p3")
@@ -94,13 +95,6 @@ class Report:
             "run_s": round(self.run_s, 2),
             "problems": self.problems,
         }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def config_text(port: int, monitors: int, failing: int, interval: str, listen: int) -> str:

@@ -13,7 +13,6 @@ can prove the credentials in a URL really reached the server.
 from __future__ import annotations
 
 import email.policy
-import socket
 import threading
 import time
 from email.message import EmailMessage
@@ -23,6 +22,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.support.net import free_port
 
 
 class _Handler:
@@ -58,7 +59,7 @@ class SMTPTestServer:
         # check the server is up): take a free one, retrying if it got reused.
         last: OSError | None = None
         for _ in range(5):
-            port = self.port or _free_port()
+            port = self.port or free_port()
             controller = Controller(
                 _Handler(self),
                 hostname=self.host,
@@ -131,10 +132,3 @@ class SMTPTestServer:
         with self._lock:
             self.logins.append(user)
         return AuthResult(success=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
