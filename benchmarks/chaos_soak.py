@@ -39,7 +39,8 @@ from typing import Any
 from _common import HERE, machine, start_server, stop_server
 
 from statuscat_tui.core.states import MonitorState
-from tests.support.chaos import ChaosTargets, Hostile, config_text, free_port
+from tests.support.chaos import ChaosTargets, Hostile, config_text
+from tests.support.net import free_port
 
 ROOT = HERE.parent
 ENGINE = (sys.executable, "-m", "statuscat_tui.cli", "run", "--headless")

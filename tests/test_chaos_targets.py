@@ -39,9 +39,9 @@ from tests.support.chaos import (
     Hostile,
     MiB,
     config_text,
-    free_port,
 )
 from tests.support.httpserver import HTTPTestServer
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = (sys.executable, "-m", "statuscat_tui.cli", "run", "--headless")
