@@ -12,7 +12,10 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.support.crashrig import STATUSCAT, CrashRig
 from tests.support.httpserver import HTTPTestServer
@@ -43,13 +46,27 @@ class LoopbackReceiver:
         ]
 
 
+@pytest.fixture
+def rigs() -> Iterator[Callable[[CrashRig], CrashRig]]:
+    """Keeps every rig made, to kill its engine if the test fails half-way."""
+    made: list[CrashRig] = []
+
+    def keep(rig: CrashRig) -> CrashRig:
+        made.append(rig)
+        return rig
+
+    yield keep
+    for rig in made:
+        rig.close()
+
+
 def test_random_kills_under_load_lose_nothing_and_page_once(
-    http_server: HTTPTestServer, tmp_path: Path
+    http_server: HTTPTestServer, tmp_path: Path, rigs: Callable[[CrashRig], CrashRig]
 ) -> None:
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1_000_000)))
     print(f"CRASH_SEED={seed}")  # shown on failure: the run can be repeated exactly
     receiver = LoopbackReceiver(http_server, monitors=150, failing=3)
-    rig = CrashRig(tmp_path, receiver, monitors=150, failing=3, interval="1s", seed=seed)
+    rig = rigs(CrashRig(tmp_path, receiver, monitors=150, failing=3, interval="1s", seed=seed))
     report = rig.run(kills=5, gap=(0.4, 2.5))
     rig.check()
     print(report.figures())
@@ -63,12 +80,12 @@ def test_random_kills_under_load_lose_nothing_and_page_once(
 
 
 def test_a_page_being_sent_at_the_kill_is_not_sent_again(
-    http_server: HTTPTestServer, tmp_path: Path
+    http_server: HTTPTestServer, tmp_path: Path, rigs: Callable[[CrashRig], CrashRig]
 ) -> None:
     """The one unknowable case: the process died while the channel had the page."""
     receiver = LoopbackReceiver(http_server, monitors=1, failing=1)
     http_server.set("/hook/p1", behaviour="hang")  # p1's page is in flight until the kill
-    rig = CrashRig(tmp_path, receiver, monitors=1, failing=1, interval="1s")
+    rig = rigs(CrashRig(tmp_path, receiver, monitors=1, failing=1, interval="1s"))
     rig.start()
     receiver.fail("/fail/0")
     deadline = time.monotonic() + 20
@@ -102,11 +119,13 @@ def test_a_page_being_sent_at_the_kill_is_not_sent_again(
     assert rig.stop() == 0
 
 
-def test_a_kill_during_a_cli_write_keeps_every_committed_row(tmp_path: Path) -> None:
+def test_a_kill_during_a_cli_write_keeps_every_committed_row(
+    tmp_path: Path, rigs: Callable[[CrashRig], CrashRig]
+) -> None:
     """Kill the engine while the CLI writes: the CLI's committed rows stay, integrity holds."""
     with HTTPTestServer() as server:
         receiver = LoopbackReceiver(server, monitors=50, failing=1)
-        rig = CrashRig(tmp_path, receiver, monitors=50, failing=1, interval="1s")
+        rig = rigs(CrashRig(tmp_path, receiver, monitors=50, failing=1, interval="1s"))
         rig.start()
         receiver.fail("/fail/0")
         deadline = time.monotonic() + 20

@@ -155,6 +155,12 @@ class CrashRig:
         self.dead_since: float | None = None
         self.env = {**os.environ, "NO_COLOR": "1"}
 
+    def close(self) -> None:
+        """Kill an engine still running (a failed test must not leave one behind)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     # -- the engine --------------------------------------------------------------
 
     def start(self) -> None:
