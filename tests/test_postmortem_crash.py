@@ -10,20 +10,17 @@ the database still holds the text, passes `PRAGMA integrity_check`, and
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import signal
 import socket
 import sqlite3
-import struct
 import subprocess
 import sys
-import termios
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from tests.support.terminal import Terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = (sys.executable, "-m", "statuscat_tui.cli")
@@ -38,40 +35,6 @@ monitors:
 people:
   - {{id: ada, name: Ada}}
 """
-
-
-class Terminal:
-    """A child process on a pseudo-terminal; its output is drained in the background."""
-
-    def __init__(self, argv: list[str], cols: int = 120, rows: int = 36) -> None:
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: become the program
-            os.chdir(ROOT)
-            os.execvpe(argv[0], argv, env)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        self.output = bytearray()
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                data = os.read(self.fd, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.output += data
-
-    def send(self, keys: str) -> None:
-        os.write(self.fd, keys.encode())
-
-    def kill9(self) -> int:
-        os.kill(self.pid, signal.SIGKILL)
-        _, status = os.waitpid(self.pid, 0)
-        os.close(self.fd)
-        return status
 
 
 def wait_until(cond: Callable[[], object], within: float, what: str) -> None:

@@ -88,6 +88,8 @@ def run_service(
             return await action(IncidentService(store, config, SystemClock()), config)
         except (IncidentError, PostmortemError) as exc:
             raise CommandError(str(exc)) from None
+        except StoreError as exc:  # e.g. StoreBusy: other processes kept it busy too long
+            raise CommandError(str(exc)) from None
         finally:
             await store.close()
 

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import socket
 import time
 from pathlib import Path
 from typing import IO
+
+# The winner of a race writes its name just after it takes the lock: a loser
+# reading at that moment finds the file empty (or the previous holder's name)
+# and reads again for up to this long.
+HOLDER_WAIT = 1.0
+_HOLDER = re.compile(r"^pid (\d+) on (\S+) ")
 
 
 class EngineLocked(Exception):
@@ -39,9 +46,10 @@ class EngineLock:
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip() or "unknown process"
-            f.close()
+            try:
+                holder = _read_holder(f)
+            finally:
+                f.close()
             raise EngineLocked(self.path, holder) from None
         f.seek(0)
         f.truncate()
@@ -61,3 +69,30 @@ class EngineLock:
     @property
     def held(self) -> bool:
         return self._file is not None
+
+
+def _read_holder(f: IO[str]) -> str:
+    """Who holds the lock, as the holder wrote it: ``pid N on HOST since TIME``."""
+    deadline = time.monotonic() + HOLDER_WAIT
+    while True:
+        f.seek(0)
+        text = f.read().strip()
+        if _current(text) or time.monotonic() >= deadline:
+            return text or "unknown process"
+        time.sleep(0.01)
+
+
+def _current(text: str) -> bool:
+    """Whether ``text`` names a live holder (one on another host is taken at its word)."""
+    m = _HOLDER.match(text)
+    if m is None:
+        return False
+    if m[2] != socket.gethostname():
+        return True
+    try:
+        os.kill(int(m[1]), 0)
+    except ProcessLookupError:
+        return False  # a previous holder's name, not yet overwritten
+    except PermissionError:
+        return True  # alive, another user's
+    return True

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from statuscat_tui.core.incidents import Event, EventKind, Incident, IncidentError
 from statuscat_tui.core.model import Config
@@ -28,7 +29,7 @@ from statuscat_tui.engine.engine import Engine
 from statuscat_tui.engine.incidents import IncidentService
 from statuscat_tui.engine.lock import EngineLock, EngineLocked
 from statuscat_tui.engine.postmortems import PostmortemRecord, PostmortemService
-from statuscat_tui.store.store import Store
+from statuscat_tui.store.store import Store, StoreBusy
 
 __all__ = [
     "ChannelTrouble",
@@ -42,6 +43,8 @@ __all__ = [
     "Session",
     "Snapshot",
 ]
+
+T = TypeVar("T")
 
 UPTIME_REFRESH = 15.0
 CHANNEL_WINDOW = 24 * 3600.0  # failed pages older than this no longer flag their channel
@@ -139,6 +142,20 @@ class IncidentDetail:
     responders: tuple[str, ...]
     escalation: str  # where the escalation stands, in words
     severity_description: str
+
+
+async def _refused_if_busy(action: Awaitable[T]) -> T:
+    """Run an action; a database that stayed busy is a refusal the dashboard shows.
+
+    Other processes (the engine, another dashboard, the CLI) write to the same
+    database; the store waits for them within a bound (store.BUSY_PATIENCE).
+    Past it, nothing was changed, and the person is told so in words as
+    "Not done", like any other refusal, rather than the action failing silently.
+    """
+    try:
+        return await action
+    except StoreBusy as exc:
+        raise IncidentError(str(exc)) from None
 
 
 @dataclass
@@ -472,29 +489,35 @@ class Session:
         return self.me
 
     async def acknowledge(self, incident_id: int) -> Incident:
-        return await self.service.acknowledge(incident_id, self._who())
+        return await _refused_if_busy(self.service.acknowledge(incident_id, self._who()))
 
     async def take_ownership(self, incident_id: int) -> Incident:
-        return await self.service.set_owner(incident_id, self._who(), by=self._who())
+        return await _refused_if_busy(
+            self.service.set_owner(incident_id, self._who(), by=self._who())
+        )
 
     async def update(self, incident_id: int, status: str, message: str) -> Incident:
-        return await self.service.update(incident_id, status, message, by=self.me)
+        return await _refused_if_busy(self.service.update(incident_id, status, message, by=self.me))
 
     async def change_severity(self, incident_id: int, severity: str) -> Incident:
-        return await self.service.change_severity(incident_id, severity, by=self.me)
+        return await _refused_if_busy(
+            self.service.change_severity(incident_id, severity, by=self.me)
+        )
 
     async def open_incident(self, title: str, severity: str, component: str | None) -> Incident:
-        return await self.service.open(title, severity, component, by=self.me)
+        return await _refused_if_busy(self.service.open(title, severity, component, by=self.me))
 
     async def page(
         self, incident_id: int, *, person: str | None, schedule: str | None, message: str | None
     ) -> str:
-        return await self.service.page(
-            incident_id, person=person, schedule=schedule, message=message, by=self.me
+        return await _refused_if_busy(
+            self.service.page(
+                incident_id, person=person, schedule=schedule, message=message, by=self.me
+            )
         )
 
     async def resolve(self, incident_id: int, *, force: bool = False) -> Incident:
-        return await self.service.resolve(incident_id, by=self.me, force=force)
+        return await _refused_if_busy(self.service.resolve(incident_id, by=self.me, force=force))
 
     # -- postmortems (each committed before it returns) ---------------------------
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +33,23 @@ HOURLY_RETENTION = 35 * DAY
 DAILY_RETENTION = 400 * DAY
 UPTIME_WINDOWS = {"24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY, "90d": 90 * DAY}
 
+# Several processes share one database (the engine, viewers, the CLI). SQLite
+# waits BUSY_TIMEOUT_MS for a lock another holds; a write still kept out then
+# tries again, pausing BUSY_RETRY_PAUSE, until BUSY_PATIENCE has passed.
+BUSY_TIMEOUT_MS = 5000
+BUSY_PATIENCE = 30.0
+BUSY_RETRY_PAUSE = 0.05
+
 # Monitor state codes as stored (statuscat_tui.core.states.MonitorState values).
 _DOWN, _DEGRADED, _PENDING, _MAINTENANCE, _UP = 4, 2, 3, 5, 1
 
 
 class StoreError(Exception):
     """The database cannot be used (newer schema, not a database, …)."""
+
+
+class StoreBusy(StoreError):
+    """Another process kept the database's write lock for longer than BUSY_PATIENCE."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,22 +396,20 @@ class Store:
     # -- engine runs -----------------------------------------------------------
 
     async def begin_run(self, pid: int, host: str, now: float) -> int:
-        async with self._lock:
-            cur = await self._db.execute(
+        async with self.transaction() as db:
+            cur = await db.execute(
                 "INSERT INTO engine_runs (pid, host, started, last_seen) VALUES (?,?,?,?)",
                 (pid, host, now, now),
             )
         return int(cur.lastrowid or 0)
 
     async def touch_run(self, run_id: int, now: float) -> None:
-        async with self._lock:
-            await self._db.execute(
-                "UPDATE engine_runs SET last_seen = ? WHERE id = ?", (now, run_id)
-            )
+        async with self.transaction() as db:
+            await db.execute("UPDATE engine_runs SET last_seen = ? WHERE id = ?", (now, run_id))
 
     async def end_run(self, run_id: int, now: float) -> None:
-        async with self._lock:
-            await self._db.execute(
+        async with self.transaction() as db:
+            await db.execute(
                 "UPDATE engine_runs SET last_seen = ?, stopped = ? WHERE id = ?",
                 (now, now, run_id),
             )
@@ -415,7 +425,7 @@ class Store:
         Call repeatedly (yielding between calls) until it returns 0, so the
         writer is never held for long.
         """
-        async with self._lock:
+        async with self.transaction():
             return await self._prune_locked(now, chunk)
 
     async def _prune_locked(self, now: float, chunk: int) -> int:
@@ -457,7 +467,7 @@ async def _atomic(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connectio
     outside a transaction, or every later write would fail.
     """
     try:
-        await db.execute("BEGIN IMMEDIATE")
+        await _begin(db)
         yield db
         await db.execute("COMMIT")
     except BaseException:
@@ -466,10 +476,57 @@ async def _atomic(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connectio
         raise
 
 
+async def _begin(db: aiosqlite.Connection) -> None:
+    """Take the write lock, waiting (within BUSY_PATIENCE) while another process holds it.
+
+    Several processes write to one database (the engine, viewers' actions, the
+    CLI). In WAL mode a writer is only ever kept waiting here, at BEGIN
+    IMMEDIATE: once it holds the lock, its statements and COMMIT do not wait
+    again.
+    """
+    await _patiently(db, "BEGIN IMMEDIATE")
+
+
+async def _patiently(db: aiosqlite.Connection, sql: str) -> None:
+    """Run ``sql``, trying again while another process keeps the database busy.
+
+    busy_timeout makes SQLite itself wait up to BUSY_TIMEOUT_MS per try (and
+    some statements, such as switching a new database to WAL, do not wait at
+    all); a statement still kept out tries again until BUSY_PATIENCE has
+    passed, and only then gives up, with a StoreBusy that says so in words.
+    """
+    deadline = time.monotonic() + BUSY_PATIENCE
+    while True:
+        try:
+            await db.execute(sql)
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusy(
+                    f"the database stayed busy for {BUSY_PATIENCE:g}s (another process kept"
+                    " writing to it); nothing was changed: try again"
+                ) from None
+            log.debug("database busy (%s); trying again", sql)
+            await asyncio.sleep(BUSY_RETRY_PAUSE)
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED, in any of their extended forms."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc)
+
+
 async def _configure(db: aiosqlite.Connection) -> None:
-    await db.execute("PRAGMA journal_mode = WAL")
+    # First, so every later statement waits for other processes instead of failing.
+    # Switching a new database to WAL takes an exclusive lock without waiting for
+    # one: several processes opening it at once try again until one has done it.
+    await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await _patiently(db, "PRAGMA journal_mode = WAL")
     await db.execute("PRAGMA synchronous = NORMAL")
-    await db.execute("PRAGMA busy_timeout = 5000")
     # A batch touches a few thousand pages; the default 2 MiB cache spilled them.
     await db.execute("PRAGMA cache_size = -16384")
 
@@ -481,6 +538,22 @@ def _statements(script: str) -> list[str]:
 
 
 async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
+    if await _user_version(db, path) == SCHEMA_VERSION:
+        return
+    # Several processes may open a new (or older) database at the same moment:
+    # the version is read again under the write lock, so exactly one of them
+    # migrates and the others find the work done.
+    async with _atomic(db):
+        version = await _user_version(db, path)
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in _statements(script):
+                await db.execute(statement)
+            await db.execute(f"PRAGMA user_version = {number}")
+    if version < SCHEMA_VERSION:
+        log.info("database %s migrated from schema %d to %d", path, version, SCHEMA_VERSION)
+
+
+async def _user_version(db: aiosqlite.Connection, path: Path) -> int:
     async with db.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()
     version = int(row[0]) if row else 0
@@ -489,9 +562,4 @@ async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
             f"{path}: database schema {version} is newer than this StatusCat knows"
             f" ({SCHEMA_VERSION}); upgrade StatusCat"
         )
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        async with _atomic(db):
-            for statement in _statements(script):
-                await db.execute(statement)
-            await db.execute(f"PRAGMA user_version = {number}")
-        log.info("database %s migrated to schema %d", path, number)
+    return version
