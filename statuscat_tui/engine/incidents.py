@@ -9,6 +9,7 @@ for the incident once the action is committed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Callable, Sequence
@@ -134,6 +135,7 @@ class IncidentService:
 
     def __init__(self, store: Store, config: Config, clock: Clock) -> None:
         self.store = store
+        self._labels: dict[str, str] = {}  # notify target → its redacted label
         self.config = config
         self.clock = clock
         self.people = {p.id: p for p in config.people}
@@ -164,9 +166,27 @@ class IncidentService:
             raise IncidentError(f"unknown person {person!r} (known: {known})")
 
     def _label(self, target: str) -> str:
+        label = self._labels.get(target)
+        if label is None:
+            from statuscat_tui.notify import describe_target
+
+            label = self._labels[target] = describe_target(target)
+        return label
+
+    async def warm_labels(self) -> None:
+        """Label every notify channel now, off the event loop.
+
+        The first label loads Apprise (about a second). Done inside a write
+        transaction, that second would hold the database's write lock, and
+        every other process's writes would wait for it.
+        """
         from statuscat_tui.notify import describe_target
 
-        return describe_target(target)
+        targets = {t for p in self.people.values() for t in p.notify} - set(self._labels)
+        if targets:
+            self._labels.update(
+                await asyncio.to_thread(lambda: {t: describe_target(t) for t in targets})
+            )
 
     async def _mutate(
         self, incident_id: int, change: Callable[[Incident, float], list[Event]]
@@ -416,6 +436,7 @@ class IncidentService:
     async def resolve(
         self, incident_id: int, *, by: str | None, force: bool = False, message: str | None = None
     ) -> Incident:
+        await self.warm_labels()  # the resolved notice is queued in the transaction below
         now = self.clock.time()
         async with self.store.transaction() as db:
             inc = await load_incident(db, incident_id)
@@ -444,6 +465,7 @@ class IncidentService:
         """Pull someone into the incident, outside the escalation policy; return who."""
         now = self.clock.time()
         target = self._resolve_target(person, schedule, now)
+        await self.warm_labels()  # not inside the transaction below
         async with self.store.transaction() as db:
             inc = await load_incident(db, incident_id)
             if not inc.active:

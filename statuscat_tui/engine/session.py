@@ -204,6 +204,7 @@ class Session:
             self.engine_holder = exc.holder
             self._store = await Store.open(self.db_path)
             self._service = IncidentService(self._store, self.config, self.clock)
+            await self._service.warm_labels()
             return
         try:
             self.engine = Engine(
@@ -457,15 +458,16 @@ class Session:
             pages,
             updates,
             responders,
-            await self._escalation_text(incident_id, inc),
+            await self._escalation_text(incident_id, inc, events),
             sev.description if sev else "",
         )
 
-    async def _escalation_text(self, incident_id: int, inc: Incident) -> str:
+    async def _escalation_text(self, incident_id: int, inc: Incident, events: list[Event]) -> str:
         if not inc.active:
             return "over: resolved"
         if inc.state.value == "acknowledged":
-            return f"stopped: acknowledged by {inc.owner or 'someone'}"
+            acked = [e.actor for e in events if e.kind is EventKind.ACKNOWLEDGED and e.actor]
+            return f"stopped: acknowledged by {acked[0] if acked else 'someone'}"
         async with self.store.reader.execute(
             "SELECT step, cycle, due FROM escalations WHERE incident = ?", (incident_id,)
         ) as cur:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
@@ -50,6 +51,7 @@ from statuscat_tui.ui.format import (
 from statuscat_tui.ui.tables import Cell, selected_key, sync_table
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 REFRESH_EVERY = 1.0
 FILL_CHUNK = 1000  # monitor rows added per frame while the table fills
@@ -496,6 +498,12 @@ class StatusCatApp(App[int]):
             except IncidentError as exc:
                 self.notify(str(exc), title="Not done", severity="error", markup=False)
                 return
+            except Exception as exc:  # never a silent failure: say it was not done
+                log.exception("action failed")
+                self.notify(
+                    f"{type(exc).__name__}: {exc}", title="Not done", severity="error", markup=False
+                )
+                return
             self.notify(done(result), markup=False)
             self.refresh_now()
             refresh = getattr(self.screen, "reload", None)
@@ -639,6 +647,12 @@ class StatusCatApp(App[int]):
                 return
             except IncidentError as exc:
                 self.notify(str(exc), title="Not done", severity="error", markup=False)
+                return
+            except Exception as exc:
+                log.exception("resolve failed")
+                self.notify(
+                    f"{type(exc).__name__}: {exc}", title="Not done", severity="error", markup=False
+                )
                 return
             self.notify(self._resolved(inc), markup=False)
             self.refresh_now()
