@@ -463,6 +463,29 @@ def full_plan() -> list[Bench]:
     return plan
 
 
+def many_rows(d: Figures) -> list[Row]:
+    problems = d.get("problems")
+    d = {**d, "problem_count": len(problems) if isinstance(problems, list) else None}
+    return [
+        fig(d, "actions (2 dashboards + CLI)", "actions", "", 0),
+        fig(d, "actions landed", "actions_landed", "", 0, target=ge(number(d, "actions") or 1)),
+        fig(
+            d,
+            "probes per monitor per minute (base: expected)",
+            "probes_per_monitor_per_min_max",
+            "",
+            2,
+            base="probes_per_monitor_per_min_expected",
+        ),
+        fig(d, "engines during the run", "engine_runs_during_run", "", 0, target=le(1)),
+        fig(d, "escalation steps paged", "escalation_steps_paged", "", 0),
+        fig(d, "pages sent twice", "pages_sent_twice", "", 0, target=le(0)),
+        fig(d, "keypress → commit, max", "tui_keypress_to_commit_max_s", "s", 2),
+        fig(d, "other dashboard showed it, max", "other_dashboard_showed_it_max_s", "s", 2),
+        fig(d, "problems (lost, locked, tracebacks)", "problem_count", "", 0, target=le(0)),
+    ]
+
+
 def soak_plan() -> list[Bench]:
     """The reliability suites' long forms (issue "Reliability and security")."""
     return [
@@ -480,6 +503,14 @@ def soak_plan() -> list[Bench]:
             ["--minutes", "10"],
             chaos_rows,
             estimate=750,
+            timeout=1500,
+        ),
+        Bench(
+            "many_processes",
+            "two dashboards + a headless engine on one database, 10 min",
+            ["--minutes", "10"],
+            many_rows,
+            estimate=660,
             timeout=1500,
         ),
         Bench(
