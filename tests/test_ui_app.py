@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
-from statuscat_tui.config import parse_config
+from statuscat_tui.config import load_config, parse_config
 from statuscat_tui.core.model import Config
+from statuscat_tui.engine.lock import engine_running
 from statuscat_tui.engine.session import Snapshot
 from statuscat_tui.ui.app import StatusCatApp
 from tests.support.httpserver import HTTPTestServer
+from tests.support.net import free_port
 from tests.support.sqlitedb import db_row
-from tests.support.wait import until
+from tests.support.wait import until, wait_for
 
 SIZE = (80, 24)
 
@@ -284,3 +288,44 @@ async def test_refreshing_at_once_does_not_add_refresh_loops(
         await pilot.pause(2.0)
         # One loop at 0.2 s gives about 10 reads in 2 s; 20 stray loops ~200.
         assert 5 <= len(calls) <= 14, len(calls)
+
+
+async def test_a_viewer_says_when_the_engine_process_is_gone(
+    target: HTTPTestServer, tmp_path: Path
+) -> None:
+    """The headless engine dies (kill -9): the viewer must not look like all is well."""
+    db = tmp_path / "sc.db"
+    cfg = tmp_path / "sc.yml"
+    cfg.write_text(
+        f"settings: {{me: ada, listen: '127.0.0.1:{free_port()}'}}\n"
+        f"monitors: [{{id: checkout, url: '{target.url('/health')}', interval: 1s, timeout: 500ms}}]\n"
+    )
+    statuscat = str(Path(sys.executable).with_name("statuscat"))
+
+    def engine() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [statuscat, "run", "--headless", "-c", str(cfg), "--db", str(db)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    proc = engine()
+    try:
+        await wait_for(lambda: engine_running(db), within=20)
+        app = StatusCatApp(load_config(cfg), db, refresh_every=0.1)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.ready)
+            assert app.session.mode == "viewer"
+            banner = app.screen_stack[0].query_one("#viewer-banner", Static)
+            await until(pilot, lambda: "VIEWER" in str(banner.render()))
+            proc.kill()
+            proc.wait()
+            await until(pilot, lambda: "NO ENGINE" in str(banner.render()), within=5)
+            assert "nothing is probing or paging" in str(banner.render())
+            assert banner.has_class("-no-engine")
+            proc = engine()  # someone starts it again
+            await until(pilot, lambda: "VIEWER" in str(banner.render()), within=20)
+            assert not banner.has_class("-no-engine")
+    finally:
+        proc.kill()
+        proc.wait()

@@ -71,6 +71,18 @@ class EngineLock:
         return self._file is not None
 
 
+def engine_running(db_path: Path) -> bool:
+    """Whether the process named in the lock file is alive (read only: never takes the lock).
+
+    For a viewer: once the engine's process is gone, nothing probes or pages.
+    """
+    try:
+        text = lock_path(db_path).read_text(encoding="utf-8").strip()
+    except OSError:
+        return False
+    return _current(text)
+
+
 def _read_holder(f: IO[str]) -> str:
     """Who holds the lock, as the holder wrote it: ``pid N on HOST since TIME``."""
     deadline = time.monotonic() + HOLDER_WAIT

@@ -27,7 +27,7 @@ from statuscat_tui.core.timeline import describe
 from statuscat_tui.engine.clock import Clock, SystemClock
 from statuscat_tui.engine.engine import Engine
 from statuscat_tui.engine.incidents import IncidentService
-from statuscat_tui.engine.lock import EngineLock, EngineLocked
+from statuscat_tui.engine.lock import EngineLock, EngineLocked, engine_running
 from statuscat_tui.engine.postmortems import PostmortemRecord, PostmortemService
 from statuscat_tui.store.store import Store, StoreBusy
 
@@ -130,6 +130,7 @@ class Snapshot:
     feed: tuple[FeedItem, ...]
     new_pages: tuple[PageAlert, ...] = ()
     failing_channels: tuple[ChannelTrouble, ...] = ()
+    engine_running: bool = True  # False: a viewer whose engine process has gone away
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,10 @@ class Session:
         incidents = await self._incidents()
         feed, new_pages = await self._feed()
         trouble = await self.failing_channels(now)
-        return Snapshot(now, monitors, incidents, self._oncall(now), feed, new_pages, trouble)
+        running = self.engine is not None or engine_running(self.db_path)
+        return Snapshot(
+            now, monitors, incidents, self._oncall(now), feed, new_pages, trouble, running
+        )
 
     async def failing_channels(self, now: float) -> tuple[ChannelTrouble, ...]:
         """Channels whose latest page attempt in the last day failed."""

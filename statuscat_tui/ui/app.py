@@ -256,21 +256,26 @@ class StatusCatApp(App[int]):
             await self._on_stop()
             self._on_stop = None
 
-    def _update_banner(self) -> None:
+    def _update_banner(self, engine_running: bool = True) -> None:
         banner = self.screen_stack[0].query_one("#viewer-banner", Static)
-        if self.session.mode == "viewer":
-            banner.update(
-                Text(
-                    f"VIEWER — the engine runs in another process"
-                    f" ({shown(str(self.session.engine_holder), 120)});"
-                    " actions go through the database",
-                    no_wrap=True,
-                    overflow="ellipsis",
-                )
-            )
-            banner.display = True
-        else:
+        if self.session.mode != "viewer":
             banner.display = False
+            return
+        holder = shown(str(self.session.engine_holder), 120)
+        if engine_running:
+            text = (
+                f"VIEWER — the engine runs in another process ({holder});"
+                " actions go through the database"
+            )
+        else:
+            # Nothing probes or pages now: say so where nobody can miss it.
+            text = (
+                f"NO ENGINE — its process ({holder}) has gone: nothing is probing or paging."
+                " Start `statuscat run --headless`, or restart this dashboard to run it here"
+            )
+        banner.set_class(not engine_running, "-no-engine")
+        banner.update(Text(text, no_wrap=True, overflow="ellipsis"))
+        banner.display = True
 
     # -- live data -------------------------------------------------------------
 
@@ -325,6 +330,7 @@ class StatusCatApp(App[int]):
             return
         with self.batch_update():
             self._status_line(dash, snap)
+            self._update_banner(snap.engine_running)
             self._channel_alert(dash, snap)
             self._fill_monitors(dash, snap)
             self._fill_incidents(dash, snap)
