@@ -298,7 +298,8 @@ async def test_a_viewer_says_when_the_engine_process_is_gone(
     cfg = tmp_path / "sc.yml"
     cfg.write_text(
         f"settings: {{me: ada, listen: '127.0.0.1:{free_port()}'}}\n"
-        f"monitors: [{{id: checkout, url: '{target.url('/health')}', interval: 1s, timeout: 500ms}}]\n"
+        f"monitors: [{{id: checkout, url: '{target.url('/health')}',"
+        " interval: 1s, timeout: 500ms}]\n"
     )
     statuscat = str(Path(sys.executable).with_name("statuscat"))
 
