@@ -57,6 +57,7 @@ from statuscat_tui.ui.format import literal, visible
 from statuscat_tui.ui.incident import IncidentScreen
 from statuscat_tui.ui.postmortem import PostmortemScreen
 from statuscat_tui.ui.wallboard import WallboardScreen
+from tests.support.fixedsession import FixedSession
 from tests.support.hostile import (
     BY_NAME,
     HOSTILE,
@@ -563,54 +564,37 @@ SNAP = Snapshot(
 )
 
 
-class HostileSession:
-    """A fixed session: the same hostile snapshot and incident every time, no engine."""
-
-    mode = "engine"
-    engine_holder = None
-    me = "ada"
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    async def snapshot(self) -> Snapshot:
-        return SNAP
-
-    async def incident_detail(self, incident_id: int) -> IncidentDetail:
-        inc = Incident(
-            1,
-            all_in_one(40),
-            "SEV1",
-            T0 - 300,
-            [COMPONENT],
-            ["checkout"],
-            PEOPLE_NAME,
-            IncidentState.ACKNOWLEDGED,
-            PublicStatus.IDENTIFIED,
-            T0 - 290,
-        )
-        timeline = tuple(
-            (T0 - 290 + i, f"checkout confirmed DOWN: {short(h, 120)}")
-            for i, h in enumerate(HOSTILE)
-        )
-        updates = tuple(
-            (T0 - 200 + i, "identified", short(h, 120) + "\nwe are on it")
-            for i, h in enumerate(HOSTILE[:6])
-        )
-        return IncidentDetail(
-            inc,
-            timeline,
-            (SNAP_MONITORS[0], SNAP_MONITORS[1]),
-            (),
-            updates,
-            (PEOPLE_NAME,),
-            "next: step 2 in 10s " + BY_NAME["osc-clipboard"].text,
-            SEVERITY_TEXT,
-        )
-
-    def status_template(self, status: str, incident: Any) -> str:
-        return f"{status} {incident.title}"
+def hostile_detail() -> IncidentDetail:
+    """The incident screen's data: every payload in the title, timeline and updates."""
+    inc = Incident(
+        1,
+        all_in_one(40),
+        "SEV1",
+        T0 - 300,
+        [COMPONENT],
+        ["checkout"],
+        PEOPLE_NAME,
+        IncidentState.ACKNOWLEDGED,
+        PublicStatus.IDENTIFIED,
+        T0 - 290,
+    )
+    timeline = tuple(
+        (T0 - 290 + i, f"checkout confirmed DOWN: {short(h, 120)}") for i, h in enumerate(HOSTILE)
+    )
+    updates = tuple(
+        (T0 - 200 + i, "identified", short(h, 120) + "\nwe are on it")
+        for i, h in enumerate(HOSTILE[:6])
+    )
+    return IncidentDetail(
+        inc,
+        timeline,
+        (SNAP_MONITORS[0], SNAP_MONITORS[1]),
+        (),
+        updates,
+        (PEOPLE_NAME,),
+        "next: step 2 in 10s " + BY_NAME["osc-clipboard"].text,
+        SEVERITY_TEXT,
+    )
 
 
 @pytest.fixture
@@ -626,7 +610,7 @@ def snap_app(tmp_path: Path) -> StatusCatApp:
     return StatusCatApp(
         SNAP_CONFIG,
         tmp_path / "x.db",
-        session=HostileSession(),  # type: ignore[arg-type]
+        session=FixedSession(SNAP, hostile_detail()),  # type: ignore[arg-type]
         refresh_every=3600,
     )
 

@@ -24,6 +24,7 @@ from statuscat_tui.engine.session import (
     Snapshot,
 )
 from statuscat_tui.ui.app import StatusCatApp
+from tests.support.fixedsession import FixedSession
 
 T0 = 1_796_000_000.0  # fixed: the rendering must not depend on today
 
@@ -156,52 +157,31 @@ SNAP = Snapshot(
         FeedItem(T0 - 3900, "#2 ada acknowledged", 2),
     ),
 )
-
-
-class FixedSession:
-    """Stands in for the session at the edge: always the same snapshot, no engine."""
-
-    mode = "engine"
-    engine_holder = None
-    me = "ada"
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    async def snapshot(self) -> Snapshot:
-        return SNAP
-
-    async def incident_detail(self, incident_id: int) -> IncidentDetail:
-        inc = Incident(
-            1,
-            "Checkout API is down",
-            "SEV1",
-            T0 - 300,
-            ["Storefront"],
-            ["checkout"],
-            None,
-            IncidentState.TRIGGERED,
-            PublicStatus.INVESTIGATING,
-            T0 - 290,
-        )
-        return IncidentDetail(
-            inc,
-            (
-                (T0 - 290, "StatusCat opened the incident (SEV1): Checkout API is down"),
-                (T0 - 290, "checkout confirmed DOWN: expected status 200, got 503"),
-                (T0 - 289, "paged ada (on call for primary), step 1, via json://127.0.0.1:9/…"),
-            ),
-            (MONITORS[0],),
-            (),
-            (),
-            ("ada",),
-            "next: step 2 (round 1) in 10s",
-            "Full outage or data risk: all hands.",
-        )
-
-    def status_template(self, status: str, incident: Any) -> str:
-        return f"{status} {incident.title}"
+DETAIL = IncidentDetail(
+    Incident(
+        1,
+        "Checkout API is down",
+        "SEV1",
+        T0 - 300,
+        ["Storefront"],
+        ["checkout"],
+        None,
+        IncidentState.TRIGGERED,
+        PublicStatus.INVESTIGATING,
+        T0 - 290,
+    ),
+    (
+        (T0 - 290, "StatusCat opened the incident (SEV1): Checkout API is down"),
+        (T0 - 290, "checkout confirmed DOWN: expected status 200, got 503"),
+        (T0 - 289, "paged ada (on call for primary), step 1, via json://127.0.0.1:9/…"),
+    ),
+    (MONITORS[0],),
+    (),
+    (),
+    ("ada",),
+    "next: step 2 (round 1) in 10s",
+    "Full outage or data risk: all hands.",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -214,7 +194,7 @@ def make_app(tmp_path: Path) -> StatusCatApp:
     return StatusCatApp(
         CONFIG,
         tmp_path / "x.db",
-        session=FixedSession(),  # type: ignore[arg-type]
+        session=FixedSession(SNAP, DETAIL),  # type: ignore[arg-type]
         refresh_every=3600,
     )
 
