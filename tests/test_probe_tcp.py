@@ -15,8 +15,8 @@ from statuscat_tui.core.results import Outcome
 from statuscat_tui.probes import ProbeContext, run_probe
 from statuscat_tui.probes._common import describe_os_errors
 from statuscat_tui.probes.tcp import ConnectFailed, _race
-from tests.support import eventually
 from tests.support.httpserver import HTTPTestServer
+from tests.support.wait import wait_for
 
 
 def tcp(host: str | None, port: int | None, *, timeout: float = 2.0, **kw: Any) -> Monitor:
@@ -53,7 +53,7 @@ async def test_open_port_is_ok_and_closed_cleanly(
     assert result.reason.startswith(f"connected to 127.0.0.1:{http_server.port} in ")
     assert result.latency is not None and 0 < result.latency < 1
     assert result.details == {"address": f"127.0.0.1:{http_server.port}"}
-    await eventually(lambda: http_server.connections == 1)
+    await wait_for(lambda: http_server.connections == 1)
 
 
 async def test_closed_port_is_refused(probe_ctx: ProbeContext, closed_port: int) -> None:

@@ -12,21 +12,8 @@
 - :mod:`tests.support.terminal`, :mod:`tests.support.manyproc`: real dashboards
   in pseudo-terminals, and several processes on one database.
 - :mod:`tests.support.net`: ``free_port()``, ``ShiftedClock``.
-- :mod:`tests.support.wait`, :func:`eventually`: wait for a condition.
+- :mod:`tests.support.wait`: ``wait_for`` / ``until`` a condition holds.
 
 All servers run in daemon threads, so they serve while the test's event loop is
 busy, and bind 127.0.0.1 on random ports.
 """
-
-from __future__ import annotations
-
-import asyncio
-from collections.abc import Callable
-
-
-async def eventually(condition: Callable[[], bool], within: float = 2.0) -> None:
-    """Wait until ``condition()`` holds; raise TimeoutError after ``within`` seconds."""
-    async with asyncio.timeout(within):
-        # Polling, not an Event: the servers change state from their own threads.
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
