@@ -29,21 +29,17 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import HERE, machine, start_server, stop_server
+from _common import machine, start_server, stop_server
 
 from statuscat_tui.core.states import MonitorState
-from tests.support.chaos import ChaosTargets, Hostile, config_text
+from tests.support.chaos import ChaosTargets, Hostile, config_text, start_engine
 from tests.support.net import free_port
 
-ROOT = HERE.parent
-ENGINE = (sys.executable, "-m", "statuscat_tui.cli", "run", "--headless")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -88,16 +84,7 @@ def run_engine(
     workdir.mkdir(parents=True, exist_ok=True)
     cfg, db, log = workdir / "statuscat.yml", workdir / "sc.db", workdir / "engine.log"
     cfg.write_text(config)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-    env.update(HOME=str(workdir / "home"), PYTHONUNBUFFERED="1")
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [*ENGINE, "-c", str(cfg), "--db", str(db)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=ROOT,
-        )
+    proc = start_engine(cfg, db, log)
     samples: list[tuple[float, float]] = []
     try:
         deadline = time.monotonic() + 60

@@ -19,8 +19,6 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,12 +37,11 @@ from tests.support.chaos import (
     Hostile,
     MiB,
     config_text,
+    start_engine,
 )
 from tests.support.httpserver import HTTPTestServer
 from tests.support.net import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-ENGINE = (sys.executable, "-m", "statuscat_tui.cli", "run", "--headless")
 TIMEOUT = 1.0  # every hostile monitor's
 INTERVAL = 2.0
 RETRY = 0.5
@@ -149,16 +146,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         )
         db = tmp / "sc.db"
         log_path = tmp / "engine.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-        env.update(HOME=str(tmp / "home"), PYTHONUNBUFFERED="1")
-        with log_path.open("w") as log_file:
-            proc = subprocess.Popen(
-                [*ENGINE, "-c", str(cfg), "--db", str(db)],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=ROOT,
-            )
+        proc = start_engine(cfg, db, log_path)
         samples: list[int] = []
         fds: list[int] = []
         held: list[int] = []

@@ -28,8 +28,11 @@ NXDOMAIN or a silent resolver for ``http`` could not be made on loopback alone.
 from __future__ import annotations
 
 import contextlib
+import os
 import selectors
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -323,3 +326,22 @@ def config_text(
             f" timeout: {_duration(healthy_timeout)}}}"
         )
     return "\n".join(lines) + "\n"
+
+
+def start_engine(cfg: Path, db: Path, log: Path) -> subprocess.Popen[bytes]:
+    """The real ``statuscat run --headless`` on ``cfg``, logging to ``log``.
+
+    Its own HOME and no XDG_* variables, so nothing of the user's is read.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env.update(HOME=str(db.parent / "home"), PYTHONUNBUFFERED="1")
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-m", "statuscat_tui.cli", "run", "--headless"]
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [*argv, "-c", str(cfg), "--db", str(db)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
+        )
