@@ -211,3 +211,35 @@ async def test_migration_4_converts_existing_results_to_microseconds(tmp_path: P
     con = sqlite3.connect(path)
     assert con.execute("SELECT latency, lateness FROM results").fetchone() == (250000.0, 2000.0)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+async def test_reader_sees_a_commit_while_another_read_is_half_way(tmp_path: Path) -> None:
+    """Reads interleave on the one reader connection (the refresh loop is iterating
+    while an action reads back what it just wrote). SQLite gives every statement
+    that starts while another is still open the older statement's snapshot, so an
+    action could read "no action item 1" right after inserting it."""
+    store = await Store.open(tmp_path / "sc.db")
+    try:
+        async with store.transaction() as db:
+            await db.executemany(
+                "INSERT INTO monitors (key, name, type, target) VALUES (?, ?, 'http', '')",
+                [(f"m{i}", f"M{i}") for i in range(200)],
+            )
+        seen: list[str] = []
+        async with store.reader.execute("SELECT key FROM monitors ORDER BY key") as slow:
+            first = await slow.fetchone()
+            async with store.transaction() as db:
+                await db.execute(
+                    "INSERT INTO monitors (key, name, type, target) VALUES ('new', 'N', 'http', '')"
+                )
+            async with store.reader.execute("SELECT name FROM monitors WHERE key = 'new'") as cur:
+                row = await cur.fetchone()
+            seen = [str(r[0]) async for r in slow]
+        assert row is not None and row[0] == "N"
+        assert first is not None and len(seen) == 199  # the slow read still gets all its rows
+        async with store.reader.execute("SELECT key, name FROM monitors WHERE key = 'm1'") as cur:
+            assert [d[0] for d in cur.description] == ["key", "name"]
+            assert await cur.fetchall() == [("m1", "M1")]
+            assert await cur.fetchone() is None
+    finally:
+        await store.close()

@@ -12,10 +12,10 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -125,10 +125,92 @@ def rollup(rows: Iterable[ResultRow], period: int) -> list[tuple[Any, ...]]:
     return [tuple(v) for v in acc.values()]
 
 
+class _Rows(aiosqlite.Cursor):
+    """The rows of a query that has already run to its end (see ``Reader``)."""
+
+    def __init__(
+        self, conn: aiosqlite.Connection, rows: list[Any], description: Any, chunk: int
+    ) -> None:
+        # No super().__init__(): there is no open sqlite3 cursor behind these rows.
+        self._conn = conn
+        self._rows = rows
+        self._at = 0
+        self._description = description
+        self.iter_chunk_size = chunk
+
+    async def fetchone(self) -> Any:
+        if self._at >= len(self._rows):
+            return None
+        self._at += 1
+        return self._rows[self._at - 1]
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        n = self.iter_chunk_size if size is None else size
+        out = self._rows[self._at : self._at + n]
+        self._at += len(out)
+        return out
+
+    async def fetchall(self) -> list[Any]:
+        out = self._rows[self._at :]
+        self._at = len(self._rows)
+        return out
+
+    async def close(self) -> None:
+        self._rows = []
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return -1
+
+
+def _run_to_end(conn: sqlite3.Connection, sql: str, parameters: Any) -> tuple[list[Any], Any]:
+    cur = conn.execute(sql, parameters)
+    try:
+        return cur.fetchall(), cur.description
+    finally:
+        cur.close()
+
+
+class Reader(aiosqlite.Connection):
+    """The shared read connection, whose every query runs to its end in one step.
+
+    Reads on it interleave (the refresh loop iterates while an action reads back
+    what it just committed), and SQLite gives a statement that starts while
+    another statement of the same connection is still open that statement's
+    snapshot: the action would read the database as it was before its own
+    commit. Fetching every row at once, on the connection's thread, closes each
+    statement before any other coroutine can start one, so each read sees
+    everything committed before it began.
+    """
+
+    @aiosqlite.context.contextmanager
+    async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> aiosqlite.Cursor:
+        # Connection._execute queues a call for the connection's thread (as the
+        # library's own cursors do); it is untyped.
+        run = cast(Callable[..., Awaitable[tuple[list[Any], Any]]], self._execute)
+        rows, description = await run(
+            _run_to_end, self._conn, sql, () if parameters is None else parameters
+        )
+        return _Rows(self, rows, description, self._iter_chunk_size)
+
+
+async def _connect_reader(path: Path) -> Reader:
+    def connector() -> sqlite3.Connection:
+        return sqlite3.connect(str(path), isolation_level=None)
+
+    reader = Reader(connector, 64)
+    await reader  # starts its thread and connects
+    return reader
+
+
 class Store:
     """The database of one StatusCat installation."""
 
-    def __init__(self, path: Path, db: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(self, path: Path, db: aiosqlite.Connection, reader: Reader):
         self.path = path
         self._db = db
         self._reader = reader
@@ -157,7 +239,7 @@ class Store:
         try:
             await _configure(db)
             await _migrate(db, path)
-            reader = await aiosqlite.connect(path, isolation_level=None)
+            reader = await _connect_reader(path)
             await _configure(reader)
         except sqlite3.DatabaseError as exc:
             await db.close()
@@ -284,7 +366,7 @@ class Store:
             yield db
 
     @property
-    def reader(self) -> aiosqlite.Connection:
+    def reader(self) -> Reader:
         return self._reader
 
     # -- monitors --------------------------------------------------------------

@@ -16,3 +16,12 @@ def db_row(db: Path, sql: str, *args: object) -> tuple[Any, ...]:
         con.close()
     assert row is not None, sql
     return tuple(row)
+
+
+def db_rows(db: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """Every row of ``sql``."""
+    con = sqlite3.connect(db)
+    try:
+        return [tuple(r) for r in con.execute(sql, args)]
+    finally:
+        con.close()
