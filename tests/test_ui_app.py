@@ -23,7 +23,9 @@ from tests.support.wait import until, wait_for
 SIZE = (80, 24)
 
 
-def ui_config(http: HTTPTestServer, name: str = "Checkout API") -> Config:
+def ui_config(
+    http: HTTPTestServer, name: str = "Checkout API", first_step: str = '"schedule:primary"'
+) -> Config:
     return parse_config(
         f"""
 settings: {{timezone: UTC, me: ada}}
@@ -49,7 +51,7 @@ schedules:
     rotation: {{every: 1w, handoff: "09:00", start: 2020-01-06, members: [ada]}}
 escalation_policies:
   - id: default
-    steps: [{{notify: "schedule:primary", wait: 5m}}]
+    steps: [{{notify: {first_step}, wait: 5m}}]
 severities:
   SEV2: {{escalation: default}}
 """,
@@ -161,6 +163,22 @@ async def test_severity_owner_page_force_resolve_and_new_incident(
             "Search is slow",
             "ada",
         )
+
+
+async def test_pages_of_one_incident_make_one_toast(target: HTTPTestServer, tmp_path: Path) -> None:
+    """A step paging several people: one bell and one toast naming them all, not a stack."""
+    config = ui_config(target, first_step="[person:ada, person:grace]")
+    app = StatusCatApp(config, tmp_path / "sc.db", refresh_every=0.1)
+    bells: list[float] = []
+    app.bell = lambda: bells.append(time.monotonic())  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_incident(app, target, pilot)
+        await until(pilot, lambda: target.hits("/hook/ada") and target.hits("/hook/grace"))
+        await until(pilot, lambda: any(n.title == "Page" for n in app._notifications))
+        await pilot.pause(0.5)  # a second toast would come with the next refresh
+        pages = [str(n.message) for n in app._notifications if n.title == "Page"]
+        assert pages == ["🔔 #1 paged Ada, Grace: Checkout API is down"], pages
+        assert len(bells) == 1
 
 
 async def test_refused_action_shows_error_and_changes_nothing(
@@ -330,3 +348,12 @@ async def test_a_viewer_says_when_the_engine_process_is_gone(
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_page_toast_names_at_most_three_people() -> None:
+    from statuscat_tui.ui.app import _some_of
+
+    assert _some_of(["Ada", "Grace", "Ada", "Linus", "Ken", "Barbara"]) == (
+        "Ada, Grace, Linus +2 more"
+    )
+    assert _some_of(["Ada"]) == "Ada"

@@ -62,6 +62,13 @@ def _key_display(key: str) -> str:
     return {"question_mark": "?", "slash": "/", "colon": ":", "space": "space"}.get(key, key)
 
 
+def _some_of(names: list[str], most: int = 3) -> str:
+    """``Ada, Grace, Linus +2 more``: each name once, in order."""
+    unique = list(dict.fromkeys(names))
+    shown_names = ", ".join(unique[:most])
+    return shown_names + (f" +{len(unique) - most} more" if len(unique) > most else "")
+
+
 class Dashboard(Screen[None]):
     """The main screen: monitors, incidents, on call, events."""
 
@@ -309,16 +316,30 @@ class StatusCatApp(App[int]):
             self._refresh_timer = self.set_timer(self.refresh_every, self._refresh_worker)
 
     def _alert_pages(self, snap: Snapshot) -> None:
+        """One bell, and one toast (and desktop note) per incident for the pages of a tick.
+
+        A SEV1 step paging the whole team must not stack a toast per person over
+        the incidents pane.
+        """
+        if not snap.new_pages:
+            return
+        self.bell()
+        names = self.session.people()
+        by_incident: dict[int, list[str]] = {}
+        titles: dict[int, str] = {}
         for alert in snap.new_pages:
-            self.bell()
+            by_incident.setdefault(alert.incident, []).append(names.get(alert.person, alert.person))
+            titles[alert.incident] = alert.title
+        for incident, people in by_incident.items():
+            who = _some_of(people)
             self.notify(
-                Text(f"🔔 #{alert.incident} paged {alert.person}: {alert.title}").plain,
+                f"🔔 #{incident} paged {who}: {titles[incident]}",
                 title="Page",
                 severity="warning",
                 timeout=15,
                 markup=False,
             )
-            self._desktop(f"StatusCat: #{alert.incident} paged {alert.person}", alert.title)
+            self._desktop(f"StatusCat: #{incident} paged {who}", titles[incident])
 
     @work(group="desktop", exit_on_error=False)
     async def _desktop(self, title: str, body: str) -> None:
