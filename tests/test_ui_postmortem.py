@@ -45,6 +45,15 @@ people:
     )
 
 
+@pytest.fixture(autouse=True)
+def no_autosave_while_typing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot types a key per ~0.1 s here, and several times slower on a loaded machine:
+    the "at least every 4.5 s" autosave would save half a sentence as a version of its
+    own, and tests that count versions or race a second editor would depend on timing.
+    Only the test about that limit sets it (short)."""
+    monkeypatch.setattr(pm, "AUTOSAVE_EVERY", 600.0)
+
+
 @pytest.fixture
 def config(http_server: HTTPTestServer, closed_port: int) -> Config:
     http_server.set("/health", body="ok")
