@@ -288,7 +288,7 @@ class CrashRig:
                 f"  kill {k + 1}/{kills} after {wait:.2f} s: integrity {self.report.integrity[-1]}"
             )
             self.start()
-        self.settle()
+        self.settle(failing=opened)
         code = self.stop()
         if code != 0:
             self.report.problems.append(f"engine exited {code} on SIGTERM: {self._tail()}")
@@ -301,18 +301,28 @@ class CrashRig:
         except Exception as exc:  # shown by the checks
             self.report.problems.append(f"kill failed: {exc!r}")
 
-    def settle(self, limit: float = 120.0) -> None:
-        """Wait until every escalation has run out and the outbox is empty."""
+    def settle(self, *, failing: int, limit: float = 120.0) -> None:
+        """Wait until each of the ``failing`` monitors has its incident (the last may
+        have been made to fail just before the last kill, and not probed yet), every
+        escalation has run out and the outbox is empty."""
         deadline = time.monotonic() + limit
+        missing = busy = 0
         while time.monotonic() < deadline:
-            busy = self.query(
-                "SELECT (SELECT count(*) FROM escalations WHERE due IS NOT NULL)"
-                " + (SELECT count(*) FROM outbox WHERE status IN ('pending', 'claimed', 'sending'))"
-            )[0][0]
-            if busy == 0:
+            row = self.query(
+                "SELECT ? - (SELECT count(*) FROM incidents),"
+                " (SELECT count(*) FROM escalations WHERE due IS NOT NULL)"
+                " + (SELECT count(*) FROM outbox"
+                " WHERE status IN ('pending', 'claimed', 'sending'))",
+                failing,
+            )[0]
+            missing, busy = int(str(row[0])), int(str(row[1]))
+            if missing <= 0 and busy == 0:
                 return
             time.sleep(0.2)
-        self.report.problems.append("escalations or pages still pending at the end")
+        self.report.problems.append(
+            f"after {limit:g} s: {missing} failing monitor(s) without an incident,"
+            f" {busy} escalations or pages still pending"
+        )
 
     # -- the checks --------------------------------------------------------------------
 
