@@ -46,3 +46,27 @@ async def test_reorder_is_a_sort_and_the_cursor_follows_its_row() -> None:
         assert cleared == [True]
         assert [r[2] for r in shown(table)] == ["E", "C"]
         assert table.get_row_at(table.cursor_row)[2] == "C"
+
+
+async def test_a_table_filling_in_chunks_finishes_while_the_order_keeps_changing() -> None:
+    """10,000 monitors fill the table a chunk per frame while their first checks land
+    and re-order them: a fill that restarted on every new order never finished."""
+    app = One()
+    async with app.run_test() as pilot:
+        table: DataTable[Cell] = app.query_one(DataTable)
+        table.add_columns("state", "name", "id")
+        cache: dict[str, object] = {}
+        cleared: list[bool] = []
+        original_clear = table.clear
+        table.clear = lambda *a, **k: cleared.append(True) or original_clear(*a, **k)  # type: ignore[method-assign]
+        keys = [f"m{i:03d}" for i in range(100)]
+        calls = 0
+        done = False
+        while not done:
+            calls += 1
+            keys = keys[7:] + keys[:7]  # a new order on every refresh
+            done = sync_table(table, rows(keys), cache, max_new=30)  # type: ignore[arg-type]
+            await pilot.pause()
+            assert calls < 10, f"still filling after {calls} refreshes ({table.row_count} rows)"
+        assert calls == 4 and cleared == []
+        assert [r[2] for r in shown(table)] == [k.upper() for k in keys]  # sorted once complete

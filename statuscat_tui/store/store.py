@@ -158,6 +158,17 @@ class _Rows(aiosqlite.Cursor):
     async def close(self) -> None:
         self._rows = []
 
+    async def _fetch_chunked(self) -> AsyncIterator[Any]:
+        # `async for` over many rows still lets other tasks run between chunks,
+        # as it did when each chunk was a trip to the connection's thread.
+        while True:
+            rows = await self.fetchmany(self.iter_chunk_size)
+            if not rows:
+                return
+            for row in rows:
+                yield row
+            await asyncio.sleep(0)
+
     @property
     def description(self) -> Any:
         return self._description

@@ -30,8 +30,9 @@ def sync_table(
     very same cells object again (an unchanged row) costs nothing. With the same keys in
     the same order (the common case: a refresh where nothing changed state)
     only changed cells are updated; the same rows in a new order are updated
-    and then sorted in place; rows added at the end are appended. Otherwise
-    the table is refilled. The cursor stays on the same row key.
+    and then sorted in place; new rows are appended (and the whole sorted in
+    place once none is missing). Only when rows must go is the table refilled.
+    The cursor stays on the same row key.
 
     ``max_new`` caps how many rows are added in this call (adding a row is the
     expensive part: 10,000 take over a second); returns False while rows are
@@ -50,17 +51,28 @@ def sync_table(
         if _reorder(table, keys):
             _keep_cursor(table, cursor_key)
             return True
-    if keys[: len(current)] != current:
+    shown = set(current)
+    if keys[: len(current)] != current and not shown <= set(keys):
+        # Rows to drop (a reload removed monitors): start again.
         table.clear()
         cache.clear()
-        current = []
-    _update_cells(table, rows[: len(current)], cache)
-    stop = len(rows) if max_new is None else min(len(rows), len(current) + max_new)
-    for key, cells in rows[len(current) : stop]:
+        current, shown = [], set()
+    _update_cells(table, [r for r in rows if r[0] in shown], cache)
+    missing = [r for r in rows if r[0] not in shown]
+    batch = missing if max_new is None else missing[:max_new]
+    for key, cells in batch:
         table.add_row(*cells, key=key)
         cache[key] = cells
+    done = len(batch) == len(missing)
+    # Rows added while the order changed under them (monitors changing state while
+    # a large table fills) are sorted once, in place, when all are there.
+    in_order = not done or [str(row.key.value) for row in table.ordered_rows] == keys
+    if not in_order and not _reorder(table, keys):
+        table.clear()
+        cache.clear()
+        return sync_table(table, rows, cache, max_new=max_new)
     _keep_cursor(table, cursor_key)
-    return stop == len(rows)
+    return done
 
 
 def _keep_cursor(table: DataTable[Cell], key: str | None) -> None:
