@@ -45,6 +45,9 @@ people:
     )
 
 
+AUTOSAVE_IDLE = pm.AUTOSAVE_IDLE  # the product's, before the fixture below changes it
+
+
 @pytest.fixture(autouse=True)
 def no_autosave_while_typing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pilot types a key per ~0.1 s here, and several times slower on a loaded machine:
@@ -52,6 +55,13 @@ def no_autosave_while_typing(monkeypatch: pytest.MonkeyPatch) -> None:
     own, and tests that count versions or race a second editor would depend on timing.
     Only the test about that limit sets it (short)."""
     monkeypatch.setattr(pm, "AUTOSAVE_EVERY", 600.0)
+    # Likewise a key that took over 1.5 s (it happens on a loaded CI machine) would
+    # autosave half a sentence: tests about autosave switch it on after typing.
+    monkeypatch.setattr(pm, "AUTOSAVE_IDLE", 600.0)
+
+
+def autosave_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pm, "AUTOSAVE_IDLE", AUTOSAVE_IDLE)
 
 
 @pytest.fixture
@@ -130,13 +140,16 @@ async def test_resolving_a_sev1_opens_the_prefilled_editor(config: Config, tmp_p
         await until(pilot, lambda: type(app.screen).__name__ == "Dashboard")
 
 
-async def test_typing_is_autosaved_without_leaving(config: Config, tmp_path: Path) -> None:
+async def test_typing_is_autosaved_without_leaving(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "sc.db"
     app = StatusCatApp(config, db, refresh_every=0.2)
     async with app.run_test(size=SIZE) as pilot:
         iid = await resolved_sev1(app, pilot)
         screen = await open_editor(app, pilot, iid)
         await type_at_end(pilot, screen, "Retries hid the outage.")
+        autosave_on(monkeypatch)  # typed in one go; now autosave as a person would see it
         assert "unsaved changes" in str(screen.query_one("#pm-state", Static).render())
         await until(pilot, lambda: "Retries hid the outage." in body_in_db(db), within=4)
         assert app.screen is screen  # saved while still editing
@@ -189,7 +202,9 @@ async def test_quitting_the_app_saves_the_editor(config: Config, tmp_path: Path)
     assert "Quit at once." in body_in_db(db)
 
 
-async def test_text_survives_a_crash(config: Config, tmp_path: Path) -> None:
+async def test_text_survives_a_crash(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A second app opens the text the first autosaved, while the first never shut down."""
     db = tmp_path / "sc.db"
     first = StatusCatApp(config, db, refresh_every=0.2)
@@ -197,6 +212,7 @@ async def test_text_survives_a_crash(config: Config, tmp_path: Path) -> None:
         iid = await resolved_sev1(first, p1)
         screen = await open_editor(first, p1, iid)
         await type_at_end(p1, screen, "Written before the crash.")
+        autosave_on(monkeypatch)  # typed in one go; now autosave as a person would see it
         await until(p1, lambda: "Written before the crash." in body_in_db(db), within=4)
         screen._left = True  # as if the process died: no save on the way out
         second = StatusCatApp(config, db, refresh_every=0.2)
@@ -268,7 +284,11 @@ async def test_conflict_keeps_both_texts_until_the_user_chooses(
 
 
 async def test_someone_elses_save_shows_and_their_status_change_is_no_conflict(
-    config: Config, http_server: HTTPTestServer, closed_port: int, tmp_path: Path
+    config: Config,
+    http_server: HTTPTestServer,
+    closed_port: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = tmp_path / "sc.db"
     app = StatusCatApp(config, db, refresh_every=0.1)
@@ -286,6 +306,7 @@ async def test_someone_elses_save_shows_and_their_status_change_is_no_conflict(
             assert "(Grace)" in str(screen.query_one("#pm-state").render())
             # Grace moves it to review while Ada types: the same text, so no conflict.
             await type_at_end(pilot, screen, "From Ada.")
+            autosave_on(monkeypatch)  # typed in one go; now autosave as a person would see it
             await grace.set_postmortem_status(iid, "in_review")
             await until(pilot, lambda: body_in_db(db) == "From Grace.\nFrom Ada.", within=5)
             assert screen.conflict is None
@@ -296,7 +317,7 @@ async def test_someone_elses_save_shows_and_their_status_change_is_no_conflict(
 
 
 async def test_blameless_warnings_show_and_do_not_block_saving(
-    config: Config, tmp_path: Path
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "sc.db"
     app = StatusCatApp(config, db, refresh_every=0.2)
@@ -307,6 +328,7 @@ async def test_blameless_warnings_show_and_do_not_block_saving(
         assert screen.warnings == []
         assert "no blaming wording" in str(warnings.get_option_at_index(0).prompt)
         await type_at_end(pilot, screen, "\nBob should have checked the graphs.\n")
+        autosave_on(monkeypatch)  # typed in one go; now autosave as a person would see it
         await until(pilot, lambda: any(w.phrase == "should have" for w in screen.warnings))
         lines = screen.editor.text.splitlines()
         line = next(n for n, text in enumerate(lines) if text.startswith("Bob should"))
@@ -414,7 +436,9 @@ async def test_action_form_shows_errors_inline(config: Config, tmp_path: Path) -
         assert db_row(db, "SELECT count(*) FROM action_items") == (0,)
 
 
-async def test_status_goes_to_review_and_back(config: Config, tmp_path: Path) -> None:
+async def test_status_goes_to_review_and_back(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "sc.db"
     app = StatusCatApp(config, db, refresh_every=0.2)
     async with app.run_test(size=SIZE) as pilot:
@@ -450,6 +474,7 @@ async def test_status_goes_to_review_and_back(config: Config, tmp_path: Path) ->
         await until(pilot, lambda: db_row(db, "SELECT status FROM postmortems") == ("published",))
         # Typing after a status change saves on top of it, without a conflict.
         await type_at_end(pilot, screen, " Later.")
+        autosave_on(monkeypatch)  # typed in one go; now autosave as a person would see it
         await until(pilot, lambda: body_in_db(db).endswith(" Later."), within=4)
         assert screen.conflict is None
 
