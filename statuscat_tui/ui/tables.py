@@ -56,7 +56,7 @@ def sync_table(
         # Rows to drop (a reload removed monitors): start again.
         table.clear()
         cache.clear()
-        current, shown = [], set()
+        shown = set()
     _update_cells(table, [r for r in rows if r[0] in shown], cache)
     missing = [r for r in rows if r[0] not in shown]
     batch = missing if max_new is None else missing[:max_new]
