@@ -2,14 +2,17 @@
 
 Usage: python benchmarks/typing_burst.py [--times 60] [--pause 0] [--json]
 
-A known, not yet fixed defect (found by ``benchmarks/many_processes.py``): the
+A defect found by ``benchmarks/many_processes.py``, now fixed: the
 real ``statuscat`` dashboard runs on a pseudo-terminal (``tests/support/terminal.py``)
 with one incident open; ``--times`` times it presses ``u``, and as soon as
 "Post update" shows (after ``--pause`` seconds) selects the box's text (f7),
 deletes it and writes a 40-character message in one burst, then reads the box
-back from the screen and cancels with escape. Measured on 2026-12-05 with a
-test run beside it: 6 of 60 boxes lost characters with no pause, 0 of 60 with
-``--pause 0.5``. Fixed means: 0 lost with no pause.
+back from the screen and cancels with escape. Before the fix (measured on
+2026-12-05 with a test run beside it): 6 of 60 boxes lost characters with no
+pause, 0 of 60 with ``--pause 0.5``. Cause: Textual ran the box's bound keys
+(f7, backspace) only after they bubbled up to the app, behind the message's
+characters; ``statuscat_tui/ui/fields.py`` runs them as they arrive. Fixed
+means: 0 lost with no pause, also with the machine loaded.
 """
 
 from __future__ import annotations

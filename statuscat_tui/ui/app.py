@@ -36,6 +36,7 @@ from statuscat_tui.core.states import MonitorState
 from statuscat_tui.engine.engine import settle_heap
 from statuscat_tui.engine.session import IncidentView, MonitorView, Session, Snapshot
 from statuscat_tui.ui.alerts import channel_alert_text
+from statuscat_tui.ui.fields import TextInput
 from statuscat_tui.ui.format import (
     PLAIN,
     STATE_RANK,
@@ -78,7 +79,7 @@ class Dashboard(Screen[None]):
         yield Static(id="channel-alert")
         with Container(id="panes"):
             with Vertical(id="monitors-pane", classes="pane"):
-                yield Input(placeholder="filter monitors (esc clears)", id="filter")
+                yield TextInput(placeholder="filter monitors (esc clears)", id="filter")
                 yield DataTable[Cell](id="monitors", cursor_type="row", zebra_stripes=True)
             with Vertical(id="incidents-pane", classes="pane"):
                 yield DataTable[Cell](id="incidents", cursor_type="row")

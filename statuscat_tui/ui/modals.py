@@ -39,6 +39,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from statuscat_tui.core.incidents import STATUS_ORDER
+from statuscat_tui.ui.fields import TextBox, TextInput
 from statuscat_tui.ui.format import NO_CONTROLS, literal_content, shown
 
 if TYPE_CHECKING:
@@ -255,18 +256,26 @@ class _List(OptionList):
     ]
 
 
-class _MessageArea(TextArea):
+class _MessageArea(TextBox):
     """A wrapping message box where Enter posts instead of inserting a newline."""
 
     class Submitted(Message):
-        """Enter was pressed in the message box."""
+        """Enter was pressed in the message box; ``text`` is what it held then.
+
+        Keys typed after Enter may still reach the box before the dialog handles
+        this message (keys arrive together on a slow link); they are not posted.
+        """
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             # prevent_default keeps TextArea's own handler (which inserts "\n") from running.
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted())
+            self.post_message(self.Submitted(self.text))
 
 
 class _SubmitSelect(Select[str]):
@@ -379,10 +388,11 @@ class UpdateModal(ModalScreen[tuple[str, str] | None]):
     @on(_MessageArea.Submitted)
     def _enter(self, event: Message) -> None:
         event.stop()
-        self.action_submit()
+        self.action_submit(event.text if isinstance(event, _MessageArea.Submitted) else None)
 
-    def action_submit(self) -> None:
-        message = self.query_one("#message", _MessageArea).text.strip()
+    def action_submit(self, text: str | None = None) -> None:
+        """Post ``text`` (by default what the message box holds now)."""
+        message = (self.query_one("#message", _MessageArea).text if text is None else text).strip()
         if not message:
             self.query_one("#error", _ErrorLine).show("Write a message before posting.")
             self.query_one("#message", _MessageArea).focus()
@@ -505,7 +515,7 @@ class OpenIncidentModal(ModalScreen[tuple[str, str, str | None] | None]):
             dialog.border_title = "Open incident"
             with _Body(id="body"):
                 yield Static("Title", classes="label -first")
-                yield Input(
+                yield TextInput(
                     placeholder="What is broken, in a few words", id="title", restrict=NO_CONTROLS
                 )
                 yield Static("Severity", classes="label")
@@ -651,7 +661,7 @@ class PageModal(ModalScreen[tuple[str, str, str | None] | None]):
             with _Body(id="body"):
                 yield _List(*self._options(), id="targets")
                 yield Static("Message (optional)", classes="label")
-                yield Input(placeholder="Why you need them", id="message", restrict=NO_CONTROLS)
+                yield TextInput(placeholder="Why you need them", id="message", restrict=NO_CONTROLS)
                 yield _ErrorLine(id="error", classes="error")
             yield Static(
                 _hint(("↑↓", "who"), ("⏎", "next / page"), ("^s", "page"), ("esc", "cancel")),

@@ -51,6 +51,7 @@ from statuscat_tui.core.postmortem import (
     validate_action,
 )
 from statuscat_tui.engine.postmortems import PostmortemConflict, PostmortemRecord
+from statuscat_tui.ui.fields import TextBox, TextInput
 from statuscat_tui.ui.format import NO_CONTROLS, literal, literal_content, shown
 from statuscat_tui.ui.help import HelpScreen, bindings_help
 from statuscat_tui.ui.modals import (
@@ -251,7 +252,7 @@ class ActionItemModal(ModalScreen[ActionFields | None]):
             dialog.border_title = "New action item" if item is None else f"Action item {item.id}"
             with _Body(id="body"):
                 yield Static("What will change", classes="label -first")
-                yield Input(
+                yield TextInput(
                     shown(item.text) if item else "",
                     placeholder="A change to a system or process, not 'be careful'",
                     id="action-text",
@@ -269,7 +270,7 @@ class ActionItemModal(ModalScreen[ActionFields | None]):
                 with Horizontal(id="when"):
                     with Vertical():
                         yield Static("Due (optional)", classes="label")
-                        yield Input(
+                        yield TextInput(
                             item.due.isoformat() if item and item.due else "",
                             placeholder="YYYY-MM-DD",
                             id="action-due",
@@ -425,7 +426,7 @@ class PostmortemStatusModal(ModalScreen[PostmortemStatus | None]):
 # -- the editor ----------------------------------------------------------------------
 
 
-class _Editor(TextArea):
+class _Editor(TextBox):
     """The postmortem text: shown and edited with control characters made visible.
 
     Loaded text goes through ``format.shown`` (the screen does that); pasted text
