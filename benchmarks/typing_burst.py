@@ -65,8 +65,13 @@ def run(times: int, pause: float) -> dict[str, object]:
                 try:
                     term.wait_for(message, 5)
                 except AssertionError:
-                    box = [line for line in term.lines() if "▊" in line]
-                    lost.append(box[0].strip() if box else "(box not found)")
+                    # The box's text lines: its left edge, not its top or bottom border.
+                    box = [
+                        line.split("▊", 1)[1].split("▎", 1)[0].strip()
+                        for line in term.lines()
+                        if "▊" in line and "▔" not in line and "▁" not in line
+                    ]
+                    lost.append(" ".join(part for part in box if part) or "(box empty)")
                 term.press("escape")
                 term.wait_for(lambda shown: "Post update" not in shown, 10)
             term.press("q")
