@@ -23,8 +23,8 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from statuscat_tui.ui.fields import TextBox, TextInput
-from statuscat_tui.ui.modals import UpdateModal
-from tests.test_ui_modals import SIZE, TEMPLATES, Harness, incident, open_modal
+from statuscat_tui.ui.modals import PageModal, UpdateModal
+from tests.test_ui_modals import PEOPLE, SCHEDULES, SIZE, TEMPLATES, Harness, incident, open_modal
 
 NAMED = {
     "backspace": "\x7f",
@@ -131,3 +131,14 @@ async def test_keys_typed_right_after_enter_are_not_posted_with_the_update() -> 
         burst(app, "f7", "backspace", "failover done", "enter", "a")  # "a" meant for the dashboard
         await pilot.pause()
     assert app.results == [("identified", "failover done")]
+
+
+async def test_keys_typed_right_after_enter_are_not_sent_with_a_page() -> None:
+    app = Harness(PageModal(PEOPLE, SCHEDULES))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # Primary chosen: on to the message
+        await pilot.pause()
+        burst(app, "call me", "enter", "a")
+        await pilot.pause()
+    assert app.results == [("schedule", "primary", "call me")]

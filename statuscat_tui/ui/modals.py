@@ -688,17 +688,18 @@ class PageModal(ModalScreen[tuple[str, str, str | None] | None]):
         self.query_one("#message", Input).focus()
 
     @on(Input.Submitted, "#message")
-    def _enter(self, event: Message) -> None:
+    def _enter(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_submit()
+        self.action_submit(event.value)  # what the box held at Enter, not keys typed after it
 
-    def action_submit(self) -> None:
+    def action_submit(self, text: str | None = None) -> None:
+        """Page the chosen target with ``text`` (by default what the message box holds now)."""
         target = self.target
         if target is None:
             self.query_one("#error", _ErrorLine).show("Choose a schedule or a person to page.")
             self.query_one("#targets", OptionList).focus()
             return
-        message = self.query_one("#message", Input).value.strip()
+        message = (self.query_one("#message", Input).value if text is None else text).strip()
         self.dismiss((target[0], target[1], message or None))
 
     def action_cancel(self) -> None:
