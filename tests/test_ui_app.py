@@ -6,9 +6,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Static
 
 from statuscat_tui.config import load_config, parse_config
 from statuscat_tui.core.model import Config
@@ -19,6 +23,7 @@ from tests.support.httpserver import HTTPTestServer
 from tests.support.net import free_port
 from tests.support.sqlitedb import db_row
 from tests.support.wait import until, wait_for
+from tests.test_ui_fields import burst
 
 SIZE = (80, 24)
 
@@ -357,3 +362,88 @@ def test_page_toast_names_at_most_three_people() -> None:
         "Ada, Grace, Linus +2 more"
     )
     assert _some_of(["Ada"]) == "Ada"
+
+
+# --- type-ahead: keys typed while a dialog opens go to it -------------------------------
+
+
+async def test_a_dialog_key_and_what_follows_typed_as_one_burst(
+    target: HTTPTestServer, tmp_path: Path
+) -> None:
+    """``u`` and the message arrive together (fast typing, a slow SSH link, a loaded machine).
+
+    Before ui/typeahead.py the keys after ``u`` went to the dashboard's table and
+    the box opened empty; ``s`` then ``up`` left the severity as it was.
+    """
+    db = tmp_path / "sc.db"
+    app = StatusCatApp(ui_config(target), db, refresh_every=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_incident(app, target, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        burst(app, "u", "f7", "backspace", "failover finished", "enter")
+        await until(pilot, lambda: "failover finished" in str(db_row(db, UPDATE_SQL)))
+        assert db_row(db, UPDATE_SQL)[0].count("failover finished") == 1
+        assert db_row(db, "SELECT public_status FROM incidents") == ("identified",)
+        assert type(app.screen).__name__ == "Dashboard"
+        burst(app, "s", "up", "enter")  # SEV2 -> SEV1
+        await until(pilot, lambda: db_row(db, "SELECT severity FROM incidents") == ("SEV1",))
+        await pilot.press("q")
+
+
+UPDATE_SQL = "SELECT data FROM timeline WHERE kind = 'status_update' ORDER BY id DESC LIMIT 1"
+
+
+async def test_keys_typed_before_a_new_screen_has_its_focus_wait_for_it(
+    target: HTTPTestServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "sc.db"
+    app = StatusCatApp(ui_config(target), db, refresh_every=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_incident(app, target, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        app.action_update()  # the box is on the stack; it focuses its text a moment later
+        assert app.focused is None
+        burst(app, "f7", "backspace", "rolled back", "enter")
+        await until(pilot, lambda: "rolled back" in str(db_row(db, UPDATE_SQL)))
+        await pilot.press("q")
+
+
+class _Unfocused(Screen[None]):
+    """A screen with something focusable that focuses nothing by itself."""
+
+    AUTO_FOCUS = ""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "note('x')"),
+        Binding("y", "note('y')"),
+        Binding("escape", "app.pop_screen"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notes: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Button("nothing")
+
+    def action_note(self, key: str) -> None:
+        self.notes.append(key)
+
+
+async def test_a_screen_that_focuses_nothing_still_gets_its_keys_in_order(
+    target: HTTPTestServer, tmp_path: Path
+) -> None:
+    app = StatusCatApp(ui_config(target), tmp_path / "sc.db", refresh_every=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = _Unfocused()
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert app.focused is None
+        burst(app, "x", "y", "x")  # kept a moment for a focus that never comes, then delivered
+        await until(pilot, lambda: len(screen.notes) == 3)
+        burst(app, "y", "x")
+        await until(pilot, lambda: len(screen.notes) == 5)
+        assert screen.notes == ["x", "y", "x", "y", "x"]
+        await pilot.press("escape", "q")

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
@@ -50,6 +50,7 @@ from statuscat_tui.ui.format import (
     uptime,
 )
 from statuscat_tui.ui.tables import Cell, selected_key, sync_table
+from statuscat_tui.ui.typeahead import TypeAhead
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -194,6 +195,14 @@ class StatusCatApp(App[int]):
         self._theme_name = theme or config.settings.theme
         self.palette = PLAIN
         self._register_themes()
+        # Keys typed while a screen opens go to it (ui/typeahead.py).
+        self._typeahead = TypeAhead(self, super().on_event)
+
+    async def on_event(self, event: events.Event) -> None:
+        fresh = isinstance(event, events.Key) and not event.is_forwarded
+        if fresh and isinstance(event, events.Key) and self._typeahead.arrived(event):
+            return  # kept for the screen that is opening
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self._new_palette()
@@ -770,7 +779,11 @@ class StatusCatApp(App[int]):
     def _filter_done(self) -> None:
         self.screen_stack[0].query_one("#monitors").focus()
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
+        if self._typeahead.bubbled(event):
+            event.stop()
+            event.prevent_default()  # typed for the screen opened since: it goes there
+            return
         if event.key != "escape" or not isinstance(self.screen, Dashboard):
             return
         box = self.screen.query_one("#filter", Input)
