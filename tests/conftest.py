@@ -54,6 +54,21 @@ def closed_port() -> int:
 
 
 @pytest.fixture(autouse=True)
+def _steady_cursors(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots see a focused field's cursor shown, whenever they are taken.
+
+    Text fields blink their cursor every 0.5 s; a snapshot taken later than that
+    after the field got focus (a loaded machine) caught it hidden half the time.
+    """
+    if "snap_compare" not in request.fixturenames:
+        return
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+@pytest.fixture(autouse=True)
 def _no_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -207,6 +207,7 @@ class StatusCatApp(App[int]):
     def on_mount(self) -> None:
         self._new_palette()
         self.theme_changed_signal.subscribe(self, self._new_palette)
+        self._typeahead.start()
 
     def _new_palette(self, _theme: object = None) -> None:
         self.palette = Palette(self.theme_variables)

@@ -3,23 +3,22 @@
 Textual hands each key to the focused widget as soon as it arrives; a key bound
 on the app (``u``: post an update) acts only once it has bubbled back up to the
 app, behind the keys typed after it, which by then were handed to the old screen
-and are lost. A new screen also gets its focus a moment after it is shown, and a
-key arriving in between goes nowhere. So ``u`` and a message sent together (a
-fast typist, a slow SSH link, a loaded machine) opened an empty box.
+and are lost. A new screen also gets its focus a moment after it is shown (often
+its first field by itself, then, a moment later, the one it meant: ``focus()`` is
+deferred), and keys arriving in between go to the wrong place or nowhere. So
+``u`` and a message sent together (a fast typist, a slow SSH link, a loaded
+machine) opened an empty box.
 
-:class:`TypeAhead` keeps such keys and delivers them to the new screen once it has
-its focus, oldest first:
+:class:`TypeAhead` keeps such keys and delivers them to the new screen once its
+focus has settled, oldest first:
 
+- when the screen changes, keys are kept until the new screen's focus has stayed
+  put for one tick (:data:`POLL`), at most :data:`MAX_WAIT`; a screen that has
+  focused nothing by then is remembered and its keys are not kept again;
 - a key that reaches the app unhandled from a screen that is still open but no
-  longer on top was typed for the screen opened since (:meth:`TypeAhead.bubbled`);
-- a key arriving while the screen on top has not focused anything yet, the first
-  key arriving on a screen other than the last key's, and any key arriving while
-  keys are kept, waits (:meth:`TypeAhead.arrived`).
+  longer on top was typed for the screen opened since (:meth:`TypeAhead.bubbled`).
 
-Kept keys go out once the new screen's focus has stayed put for one tick
-(:data:`POLL`): a screen may focus its first field by itself and then, a moment
-later, the one it meant. Nothing waits longer than :data:`MAX_WAIT`; a screen that
-does not focus anything within it is remembered and its keys are not kept again.
+Keys typed once a screen has settled are not held at all.
 """
 
 from __future__ import annotations
@@ -34,10 +33,10 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widget import Widget
 
-__all__ = ["MAX_WAIT", "TypeAhead"]
+__all__ = ["MAX_WAIT", "POLL", "TypeAhead"]
 
 MAX_WAIT = 0.25  # seconds a kept key may wait for the new screen's focus
-POLL = 0.005
+POLL = 0.005  # seconds between looks at the new screen's focus
 
 
 class TypeAhead:
@@ -50,22 +49,22 @@ class TypeAhead:
             weakref.WeakKeyDictionary()
         )
         self._kept: list[events.Key] = []
+        self._settling = False  # the screen changed and its focus has not settled yet
         self._since = 0.0
         self._scheduled = False
-        self._last_screen: weakref.ref[Screen[Any]] | None = None  # where the last key went
-        self._seen_focus: Widget | None = None  # the focus at the last tick while keeping
+        self._seen_focus: Widget | None = None  # the focus at the last tick
         self._unfocused: weakref.WeakSet[Screen[Any]] = weakref.WeakSet()
+
+    def start(self) -> None:
+        """Follow screen changes (call once the app is running)."""
+        self._app.screen_change_signal.subscribe(self._app, self._screen_changed, immediate=True)
 
     def arrived(self, event: events.Key) -> bool:
         """A key just arrived: ``True`` if it is kept (the app must not handle it now)."""
-        screen = self._app.screen
-        # The first key on a screen waits for its focus to settle (see the module doc).
-        new_screen = self._last_screen is None or self._last_screen() is not screen
-        self._last_screen = weakref.ref(screen)
-        if self._kept or new_screen or self._focus_pending():
+        if self._kept or self._settling:
             self._keep(event)
             return True
-        self._origin[event] = screen
+        self._origin[event] = self._app.screen
         return False
 
     def bubbled(self, event: events.Key) -> bool:
@@ -79,35 +78,42 @@ class TypeAhead:
 
     # -- keeping and delivering ---------------------------------------------------------
 
-    def _focus_pending(self) -> bool:
-        screen = self._app.screen
-        return (
-            screen.focused is None
-            and screen not in self._unfocused
-            # Not on screen yet, or on screen with something to focus but nothing focused.
-            and (not screen.is_mounted or any(True for _ in screen.focus_chain))
-        )
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        if screen in self._unfocused:
+            return
+        self._settling = True
+        self._since = time.monotonic()
+        self._seen_focus = None
+        if not self._scheduled:
+            self._schedule()
 
     def _keep(self, event: events.Key, at: float | None = None) -> None:
         if at is not None:
             event.time = at  # keys go out in the order they were typed
-        if not self._kept:
+        if not self._kept and not self._settling:
             self._since = time.monotonic()
         self._kept.append(event)
         if not self._scheduled:
             self._schedule()
 
     def _schedule(self) -> None:
-        # A timer's callback runs in the timer's own task: it only queues the delivery
-        # on the app, behind the keys already queued there, so they are kept first.
+        # A timer's callback runs in the timer's own task: it only queues the look on
+        # the app, behind the keys already queued there, so that those are kept first.
         self._scheduled = True
-        self._app.set_timer(POLL, lambda: self._app.call_later(self._deliver), name="type-ahead")
+        self._app.set_timer(POLL, lambda: self._app.call_later(self._tick), name="type-ahead")
 
-    async def _deliver(self) -> None:
+    def _focus_pending(self) -> bool:
+        screen = self._app.screen
+        return (
+            screen.focused is None
+            and screen not in self._unfocused
+            # Not mounted yet, or something to focus but nothing focused.
+            and (not screen.is_mounted or any(True for _ in screen.focus_chain))
+        )
+
+    async def _tick(self) -> None:
         self._scheduled = False
         screen = self._app.screen
-        # Deliver once the focus has stayed put for a tick: a new screen often focuses
-        # its first field by itself, then the one it meant (``focus()`` is deferred).
         focused = screen.focused
         if self._focus_pending() or focused is not self._seen_focus:
             self._seen_focus = focused
@@ -116,6 +122,7 @@ class TypeAhead:
                 return
             if focused is None:
                 self._unfocused.add(screen)  # it focuses nothing by itself
+        self._settling = False
         self._seen_focus = None
         kept, self._kept = sorted(self._kept, key=lambda key: key.time), []
         for event in kept:
