@@ -12,9 +12,11 @@ machine) opened an empty box.
 :class:`TypeAhead` keeps such keys and delivers them to the new screen once its
 focus has settled, oldest first:
 
-- when the screen changes, keys are kept until the new screen's focus has stayed
-  put for one tick (:data:`POLL`), at most :data:`MAX_WAIT`; a screen that has
-  focused nothing by then is remembered and its keys are not kept again;
+- when the screen changes, keys are kept until the new screen has focused
+  something and the focus stays put while the app runs what it had queued (a
+  deferred ``focus()``), at most :data:`MAX_WAIT` once it is mounted (and
+  :data:`MAX_MOUNT` for that); a screen that has focused nothing by then is
+  remembered and its keys are not kept again;
 - a key that reaches the app unhandled from a screen that is still open but no
   longer on top was typed for the screen opened since (:meth:`TypeAhead.bubbled`).
 
@@ -33,9 +35,10 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widget import Widget
 
-__all__ = ["MAX_WAIT", "POLL", "TypeAhead"]
+__all__ = ["MAX_MOUNT", "MAX_WAIT", "POLL", "TypeAhead"]
 
-MAX_WAIT = 0.25  # seconds a kept key may wait for the new screen's focus
+MAX_WAIT = 0.25  # seconds a kept key may wait for a mounted screen's focus
+MAX_MOUNT = 2.0  # seconds it may wait for the new screen to be mounted
 POLL = 0.005  # seconds between looks at the new screen's focus
 
 
@@ -50,6 +53,7 @@ class TypeAhead:
         )
         self._kept: list[events.Key] = []
         self._settling = False  # the screen changed and its focus has not settled yet
+        self._mounting = False  # ... and it may not be mounted yet
         self._since = 0.0
         self._scheduled = False
         self._seen_focus: Widget | None = None  # the focus at the last tick
@@ -82,6 +86,7 @@ class TypeAhead:
         if screen in self._unfocused:
             return
         self._settling = True
+        self._mounting = True
         self._since = time.monotonic()
         self._seen_focus = None
         if not self._scheduled:
@@ -96,11 +101,17 @@ class TypeAhead:
         if not self._scheduled:
             self._schedule()
 
-    def _schedule(self) -> None:
-        # A timer's callback runs in the timer's own task: it only queues the look on
-        # the app, behind the keys already queued there, so that those are kept first.
+    def _schedule(self, *, now: bool = False) -> None:
+        """Look again at the focus: after :data:`POLL`, or ``now`` (behind the app's queue).
+
+        A timer's callback runs in the timer's own task: it only queues the look on
+        the app, behind the keys already queued there, so that those are kept first.
+        """
         self._scheduled = True
-        self._app.set_timer(POLL, lambda: self._app.call_later(self._tick), name="type-ahead")
+        if now:
+            self._app.call_later(self._tick)
+        else:
+            self._app.set_timer(POLL, lambda: self._app.call_later(self._tick), name="type-ahead")
 
     def _focus_pending(self) -> bool:
         screen = self._app.screen
@@ -114,11 +125,20 @@ class TypeAhead:
     async def _tick(self) -> None:
         self._scheduled = False
         screen = self._app.screen
+        if not screen.is_mounted and time.monotonic() - self._since < MAX_MOUNT:
+            self._schedule()  # still being built: the focus wait starts once it is up
+            return
+        if self._mounting:
+            self._mounting = False
+            self._since = time.monotonic()
         focused = screen.focused
-        if self._focus_pending() or focused is not self._seen_focus:
+        pending = self._focus_pending()
+        if pending or focused is not self._seen_focus:
             self._seen_focus = focused
             if time.monotonic() - self._since < MAX_WAIT:
-                self._schedule()
+                # Focused: look again once what the app has queued (a deferred focus()
+                # from the screen's on_mount, say) has run; not yet: poll.
+                self._schedule(now=not pending)
                 return
             if focused is None:
                 self._unfocused.add(screen)  # it focuses nothing by itself
