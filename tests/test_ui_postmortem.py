@@ -106,9 +106,16 @@ async def open_editor(app: StatusCatApp, pilot: object, incident: int) -> Postmo
 
 
 async def type_at_end(pilot: object, screen: PostmortemScreen, text: str) -> None:
+    """Type ``text`` at the end of the editor; return once all of it is in the editor.
+
+    Pilot's ``press`` returns after at most a second of a busy app, keys perhaps still
+    queued: on a loaded machine a test that switched autosave on right after typing
+    saved the first letter as a version of its own.
+    """
     screen.editor.focus()
     screen.editor.move_cursor(screen.editor.document.end)
     await pilot.press(*("enter" if c == "\n" else c for c in text))  # type: ignore[attr-defined]
+    await until(pilot, lambda: screen.editor.text.endswith(text), within=30)
 
 
 async def test_resolving_a_sev1_opens_the_prefilled_editor(config: Config, tmp_path: Path) -> None:
