@@ -367,6 +367,9 @@ def test_page_toast_names_at_most_three_people() -> None:
 # --- type-ahead: keys typed while a dialog opens go to it -------------------------------
 
 
+UPDATE_SQL = "SELECT data FROM timeline WHERE kind = 'status_update' ORDER BY id DESC LIMIT 1"
+
+
 async def test_a_dialog_key_and_what_follows_typed_as_one_burst(
     target: HTTPTestServer, tmp_path: Path
 ) -> None:
@@ -389,9 +392,6 @@ async def test_a_dialog_key_and_what_follows_typed_as_one_burst(
         burst(app, "s", "up", "enter")  # SEV2 -> SEV1
         await until(pilot, lambda: db_row(db, "SELECT severity FROM incidents") == ("SEV1",))
         await pilot.press("q")
-
-
-UPDATE_SQL = "SELECT data FROM timeline WHERE kind = 'status_update' ORDER BY id DESC LIMIT 1"
 
 
 async def test_keys_typed_before_a_new_screen_has_its_focus_wait_for_it(

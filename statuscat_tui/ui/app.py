@@ -199,8 +199,8 @@ class StatusCatApp(App[int]):
         self._typeahead = TypeAhead(self, super().on_event)
 
     async def on_event(self, event: events.Event) -> None:
-        fresh = isinstance(event, events.Key) and not event.is_forwarded
-        if fresh and isinstance(event, events.Key) and self._typeahead.arrived(event):
+        key = event if isinstance(event, events.Key) and not event.is_forwarded else None
+        if key is not None and self._typeahead.arrived(key):
             return  # kept for the screen that is opening
         await super().on_event(event)
 

@@ -11,9 +11,9 @@ it was typed: "the database" became "the dataase" in our many-process soak
 :func:`run_own_binding` (used by :class:`TextInput` and :class:`TextBox`) runs
 the field's *own* bindings as the key arrives, with the same resolution the app
 would use (``App.run_action`` in the field's namespace, ``check_action``
-respected). The field is the first namespace the app would try
-anyway, and priority bindings were already checked before the key reached it, so
-what a key does is unchanged; only when. Keys the field does not bind bubble up
+respected). The field is the first namespace the app would try anyway, and
+priority bindings were already checked before the key reached it, so what a key
+does is unchanged; only when. Keys the field does not bind bubble up
 as before (screen and app bindings keep their meaning).
 """
 

@@ -385,10 +385,14 @@ class UpdateModal(ModalScreen[tuple[str, str] | None]):
         self.query_one("#error", _ErrorLine).clear()
 
     @on(_Choices.Submitted)
-    @on(_MessageArea.Submitted)
-    def _enter(self, event: Message) -> None:
+    def _enter_on_status(self, event: _Choices.Submitted) -> None:
         event.stop()
-        self.action_submit(event.text if isinstance(event, _MessageArea.Submitted) else None)
+        self.action_submit()
+
+    @on(_MessageArea.Submitted)
+    def _enter_on_message(self, event: _MessageArea.Submitted) -> None:
+        event.stop()
+        self.action_submit(event.text)  # what the box held at Enter, not keys typed after it
 
     def action_submit(self, text: str | None = None) -> None:
         """Post ``text`` (by default what the message box holds now)."""
