@@ -74,6 +74,13 @@ def body_in_db(db: Path, incident: int = 1) -> str:
     return str(db_row(db, "SELECT body FROM postmortems WHERE incident = ?", incident)[0])
 
 
+def history(db: Path) -> list[tuple[object, ...]]:
+    """Every saved version, then the current one (for a failing assertion's message)."""
+    return db_rows(
+        db, "SELECT version, status, saved_by, body FROM postmortem_versions ORDER BY version"
+    ) + db_rows(db, "SELECT version, status, updated_by, body FROM postmortems")
+
+
 def table_text(table: DataTable) -> str:  # type: ignore[type-arg]
     return "\n".join(
         " | ".join(str(getattr(c, "plain", c)) for c in table.get_row_at(r))
@@ -317,7 +324,9 @@ async def test_someone_elses_save_shows_and_their_status_change_is_no_conflict(
             await grace.set_postmortem_status(iid, "in_review")
             await until(pilot, lambda: body_in_db(db) == "From Grace.\nFrom Ada.", within=5)
             assert screen.conflict is None
-            assert db_row(db, "SELECT status, version FROM postmortems") == ("in_review", 4)
+            assert db_row(db, "SELECT status, version FROM postmortems") == ("in_review", 4), (
+                history(db)
+            )
             await until(pilot, lambda: "In review" in str(screen.query_one("#pm-state").render()))
         finally:
             await grace.stop()
