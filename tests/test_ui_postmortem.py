@@ -193,6 +193,47 @@ async def test_autosave_runs_while_typing_goes_on(
         assert screen.dirty or screen.editor.text == body_in_db(db)
 
 
+def saving(screen: PostmortemScreen) -> bool:
+    """Whether an autosave was started (and has not finished)."""
+    return any(
+        w.node is screen and w.group == "pm-save" and not w.is_finished for w in screen.workers
+    )
+
+
+async def test_a_key_not_yet_seen_as_an_edit_is_not_saved_at_once(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The autosave timer can fire between a keystroke and the editor's Changed message.
+
+    The idle time then counted from the edit before (or from nothing at all, for the
+    first key): a loaded CI machine saved the first letter of a sentence as a version
+    of its own. It counts from the keystroke now; the save follows the idle pause.
+    """
+    autosave_on(monkeypatch)
+    db = tmp_path / "sc.db"
+    app = StatusCatApp(config, db, refresh_every=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        iid = await resolved_sev1(app, pilot)
+        screen = await open_editor(app, pilot, iid)
+        editor = screen.editor
+        editor.move_cursor(editor.document.end)
+        await asyncio.sleep(pm.AUTOSAVE_IDLE + 0.1)
+        # The first key since the screen opened; its Changed message is still queued.
+        editor.insert("W")
+        assert screen.dirty
+        screen._autosave_tick()
+        assert not saving(screen)
+        await until(pilot, lambda: body_in_db(db).endswith("W"), within=5)
+        assert db_row(db, "SELECT version FROM postmortems") == (2,)
+        # The same after a save and a pause longer than the idle time.
+        await asyncio.sleep(pm.AUTOSAVE_IDLE + 0.1)
+        editor.insert("e")
+        screen._autosave_tick()
+        assert not saving(screen)
+        await until(pilot, lambda: body_in_db(db).endswith("We"), within=5)
+        assert db_row(db, "SELECT version FROM postmortems") == (3,)
+
+
 async def test_escape_saves_before_the_screen_goes(config: Config, tmp_path: Path) -> None:
     db = tmp_path / "sc.db"
     app = StatusCatApp(config, db, refresh_every=0.2)

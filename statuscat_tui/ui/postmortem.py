@@ -698,8 +698,12 @@ class PostmortemScreen(Screen[None]):
         if self._left or self.conflict is not None or self._lock.locked() or not self.dirty:
             return
         now = time.monotonic()
-        since = self._dirty_since if self._dirty_since is not None else now
-        if now - self._last_edit >= AUTOSAVE_IDLE or now - since >= AUTOSAVE_EVERY:
+        if self._dirty_since is None:
+            # Typed, but the editor's Changed message has not been handled yet: the
+            # edit is new, and the idle time counts from now, not from the edit before.
+            self._dirty_since = self._last_edit = now
+            return
+        if now - self._last_edit >= AUTOSAVE_IDLE or now - self._dirty_since >= AUTOSAVE_EVERY:
             self._autosave()
 
     @work(group="pm-save", exit_on_error=False)
