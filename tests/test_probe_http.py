@@ -13,7 +13,7 @@ from statuscat_tui import __version__
 from statuscat_tui.core.model import Confirm, Expect, Monitor
 from statuscat_tui.core.results import CheckResult, Outcome
 from statuscat_tui.probes import ProbeContext, run_probe
-from statuscat_tui.probes.http import BODY_CAP
+from statuscat_tui.probes.http import BODY_CAP, SNIPPET
 from tests.support.httpserver import HTTPTestServer
 from tests.support.tlsserver import TLSServers
 
@@ -232,6 +232,31 @@ async def test_configured_secrets_never_reach_reason_or_details(
         assert secret not in text
     assert result.details["final_url"] == http_server.url("/echo")
     assert result.details["body_snippet"] == "you sent ***"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "body"),
+    [
+        # The status phrase is cut at 60 characters: here 12 characters into the token.
+        ("r" * (59 - 12) + "{token}", "short"),
+        # The body snippet is cut at SNIPPET characters: here 12 characters into the token.
+        ("Unauthorized", "x" * (SNIPPET - 12) + "{token} and more"),
+    ],
+)
+async def test_a_header_value_cut_short_by_a_long_answer_is_masked_too(
+    http_server: HTTPTestServer, probe_ctx: ProbeContext, phrase: str, body: str
+) -> None:
+    """A literal header value (no ``${VAR}``) echoed back where the answer is cut."""
+    token = "s3cr3t-literal-t0ken-abcdef"
+    http_server.set(
+        "/echo", status=401, reason=phrase.format(token=token), body=body.format(token=token)
+    )
+    result = await run_probe(
+        http(http_server.url("/echo"), headers=(("X-Api-Key", token),)), probe_ctx
+    )
+    text = result.reason + repr(result.details)
+    assert token[:4] not in text, text
+    assert "***…" in text  # the cut is marked, and the piece before it masked
 
 
 async def test_redirect_chain_is_followed(

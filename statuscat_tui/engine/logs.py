@@ -9,11 +9,11 @@ import time
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from statuscat_tui.core.redact import MASK, redact
 from statuscat_tui.core.results import CheckResult
-from statuscat_tui.notify.redact import redact
 
 REDACTED = "[redacted]"
-RESULT_MASK = "***"  # as the probes mask what they know is secret
+RESULT_MASK = MASK  # as the probes mask what they know is secret
 
 
 class RedactingFilter(logging.Filter):

@@ -10,16 +10,27 @@ public label.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from urllib.parse import parse_qsl, unquote
 
-MASK = "***"
+from statuscat_tui.core.redact import ELLIPSIS, MASK, MIN_PIECE, redact
+
+__all__ = [
+    "ELLIPSIS",
+    "MASK",
+    "MAX_DETAIL",
+    "MIN_PIECE",
+    "clip",
+    "host_of",
+    "label_from_url",
+    "redact",
+    "scheme_of",
+    "secrets_of",
+]
+
 MAX_DETAIL = 200  # characters in a Delivery.detail
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _PIECES = re.compile(r"[/:@?&=#;,\s]+")
 _MIN_TOKEN = 3  # shorter pieces (``no``, ``1``, ``v2``) are settings, not secrets
-ELLIPSIS = "…"
-MIN_PIECE = 4  # the start of a secret this long, before an ellipsis, is masked too
 
 
 def scheme_of(target: str) -> str | None:
@@ -79,35 +90,6 @@ def secrets_of(target: str, public: str) -> list[str]:
     # Query *names* are vocabulary (``token=``, ``from=``), not secrets.
     found -= {key for key, _value in parse_qsl(query)}
     return sorted((s for s in found if s), key=len, reverse=True)
-
-
-def redact(text: str, secrets: Iterable[str], mask: str = MASK) -> str:
-    """``text`` with every secret replaced by ``mask`` (longest first).
-
-    Text cut short to fit ("…") may end inside a secret: a piece before an
-    ellipsis that is the start of a secret (:data:`MIN_PIECE` characters or
-    more) is masked too, so a truncated reason gives nothing away.
-    """
-    ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
-    for secret in ordered:
-        if secret in text:
-            text = text.replace(secret, mask)
-    if ELLIPSIS not in text or not ordered:
-        return text
-    pieces = text.split(ELLIPSIS)
-    for i, piece in enumerate(pieces[:-1]):  # each is followed by an ellipsis
-        cut = max((_start_of(piece, s) for s in ordered), default=0)
-        if cut:
-            pieces[i] = piece[:-cut] + mask
-    return ELLIPSIS.join(pieces)
-
-
-def _start_of(text: str, secret: str) -> int:
-    """How many characters at the end of ``text`` are the start of ``secret`` (0: none)."""
-    for n in range(min(len(secret) - 1, len(text)), MIN_PIECE - 1, -1):
-        if text.endswith(secret[:n]):
-            return n
-    return 0
 
 
 def _split_netloc(rest: str) -> tuple[str, str, str]:

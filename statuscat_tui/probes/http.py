@@ -16,6 +16,7 @@ import h11
 import httpx
 
 from statuscat_tui.core.model import Monitor
+from statuscat_tui.core.redact import ELLIPSIS, redact
 from statuscat_tui.core.results import CheckResult
 from statuscat_tui.probes._common import (
     MAX_REASON,
@@ -130,8 +131,8 @@ async def _read_capped(response: httpx.Response, *, need: bool) -> tuple[bytes, 
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
-        if need or size < SNIPPET:
-            chunks.append(chunk if need else chunk[: SNIPPET - size])
+        if need or size <= SNIPPET:  # a byte past the snippet tells that there was more
+            chunks.append(chunk if need else chunk[: SNIPPET + 1 - size])
         size += len(chunk)
         if size >= BODY_CAP:
             # Stop here: closing the response drops the connection, so a huge or
@@ -207,7 +208,10 @@ def _fail_with_body(
     reason: str, latency: float, details: dict[str, Any], body: bytes
 ) -> CheckResult:
     if body:
-        details["body_snippet"] = one_line(body[:SNIPPET].decode("utf-8", "replace"), SNIPPET)
+        # A cut says so ("…"): the start of a secret cut there is then masked too.
+        more = ELLIPSIS if len(body) > SNIPPET else ""
+        text = body[:SNIPPET].decode("utf-8", "replace") + more
+        details["body_snippet"] = one_line(text, SNIPPET + len(more))
     return fail(reason, latency, **details)
 
 
@@ -401,10 +405,7 @@ def _secrets(monitor: Monitor) -> list[str]:
 
 def _scrub(result: CheckResult, secrets: list[str]) -> CheckResult:
     def clean(text: str) -> str:
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
+        return redact(text, secrets)  # also the start of one cut short ("s3cr…")
 
     details = {k: clean(v) if isinstance(v, str) else v for k, v in result.details.items()}
     reason = one_line(clean(result.reason), MAX_REASON)
