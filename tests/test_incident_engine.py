@@ -22,6 +22,7 @@ from statuscat_tui.engine.engine import Engine
 from statuscat_tui.engine.incidents import IncidentService
 from tests.support.httpserver import HTTPTestServer
 from tests.support.net import ShiftedClock
+from tests.support.sqlitedb import db_rows
 from tests.support.wait import wait_for
 
 
@@ -142,6 +143,44 @@ async def test_restart_mid_escalation_resumes_without_resending(rig: Rig) -> Non
     await asyncio.sleep(0.6)
     assert rig.http.hits("/hook/ada") == 1
     assert rig.http.hits("/hook/ada-backup") == 1
+
+
+async def test_an_outage_stored_just_before_the_engine_died_still_opens_its_incident(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DOWN was committed, the incident not yet: found by the SIGKILL soak.
+
+    A restarted engine restores DOWN (a known outage is not news again), so nothing
+    opened the incident and nobody was paged. Here the engine stops where the kill
+    came: after the state is stored, with the responder about to open the incident.
+    """
+    engine = await rig.start()
+    await wait_for(lambda: engine.states["api"] is S.UP)
+    reached = asyncio.Event()
+
+    async def killed_here(self: IncidentService, monitor_id: str, tr: object) -> None:
+        reached.set()
+        await asyncio.Event().wait()  # never returns: the process is gone
+
+    with monkeypatch.context() as m:
+        m.setattr(IncidentService, "monitor_down", killed_here)
+        rig.http.set("/api", status=500)
+        await asyncio.wait_for(reached.wait(), 5)
+        await rig.stop()  # writes the DOWN, as the batch writer had before the kill
+    assert db_rows(rig.db, "SELECT id FROM incidents") == []
+    engine = await rig.start()
+    assert engine.states["api"] is S.DOWN  # restored, not news again
+    inc = await rig.until_incident()
+    await wait_for(lambda: rig.http.hits("/hook/ada") == 1)
+    assert EventKind.DETECTED in await rig.kinds(inc)
+    # Handled now: resolved by hand while still down, it stays resolved over a restart.
+    await rig.service.resolve(inc, by="ada", force=True)
+    await wait_for(lambda: rig.http.hits("/hook/ada") == 2)  # told it is resolved
+    await rig.stop()
+    engine = await rig.start()
+    await asyncio.sleep(1.5)  # more than a responder tick
+    assert db_rows(rig.db, "SELECT id, state FROM incidents") == [(inc, "resolved")]
+    assert rig.http.hits("/hook/ada") == 2
 
 
 async def test_failing_channel_is_retried_without_delaying_others(rig: Rig) -> None:

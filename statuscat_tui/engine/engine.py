@@ -173,6 +173,20 @@ class Engine:
             if snap is not None:
                 _restore(r.machine, MonitorState(snap["state"]), snap["state_since"])
         self.incidents = IncidentService(self.store, self.config, self.clock)
+        # An outage stored just before the last engine died, its incident not yet
+        # opened: the responder takes it up as if it had just been confirmed.
+        failing = {
+            r.db_id: r.monitor.id for r in self.runtimes if _is_outage(r.monitor, r.machine.state)
+        }
+        for tr in await self.incidents.unhandled_outages(failing):
+            r = self.by_id[tr.monitor_id]
+            if tr.new is r.machine.state:
+                log.warning(
+                    "%s went %s before the restart without an incident: opening it now",
+                    tr.monitor_id,
+                    tr.new.name,
+                )
+                self._monitor_events.append((r.monitor, tr))
         # Loading Apprise's plugins takes a moment: do it off the event loop now,
         # not on the first page.
         await asyncio.to_thread(_load_channels)

@@ -599,6 +599,52 @@ class IncidentService:
         """The ``status_updates`` template for ``status``, filled in for ``inc``."""
         return fill_template(self.config.status_updates, status, inc)
 
+    async def unhandled_outages(self, failing: dict[int, str]) -> list[Transition]:
+        """Outages stored as confirmed that no incident ever heard of, one per monitor.
+
+        ``failing`` maps the database id to the key of each monitor whose stored
+        state is an outage. A monitor's state and its transition are committed
+        together, the incident later, by the responder: an engine killed (or
+        stopped) in between restarts with the monitor DOWN, which is not news
+        again, so without this nothing would ever open the incident. Handled means
+        a ``detected`` event for the monitor at or after the transition (opened,
+        joined, reopened, or noted on an open incident); an incident someone
+        resolved by hand since then stays resolved. Outages that began in a
+        maintenance window page nobody and are left alone, as when they happened.
+        """
+        if not failing:
+            return []
+        async with self.store.reader.execute(
+            "SELECT monitor, ts, old, new, reason, suppressed_by FROM transitions"
+            " WHERE id IN (SELECT MAX(id) FROM transitions WHERE confirmed = 1 GROUP BY monitor)"
+        ) as cur:
+            latest = {int(r[0]): r async for r in cur if int(r[0]) in failing}
+        if not latest:
+            return []
+        async with self.store.reader.execute(
+            "SELECT json_extract(data, '$.monitor'), MAX(ts) FROM timeline"
+            " WHERE kind = ? GROUP BY 1",
+            (EventKind.DETECTED.value,),
+        ) as cur:
+            detected = {str(m): float(ts) async for m, ts in cur if m is not None}
+        lost: list[Transition] = []
+        for db_id, (_, ts, old, new, reason, suppressed_by) in latest.items():
+            key = failing[db_id]
+            if suppressed_by == "maintenance" or detected.get(key, float("-inf")) >= ts:
+                continue
+            lost.append(
+                Transition(
+                    key,
+                    float(ts),
+                    MonitorState(old),
+                    MonitorState(new),
+                    str(reason),
+                    True,
+                    suppressed_by,
+                )
+            )
+        return lost
+
     async def _active_incident_of(self, db: aiosqlite.Connection, monitor_id: str) -> int | None:
         async with db.execute(
             "SELECT i.id FROM incidents i JOIN incident_monitors im ON im.incident = i.id"
