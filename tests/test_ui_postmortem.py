@@ -75,10 +75,10 @@ def body_in_db(db: Path, incident: int = 1) -> str:
 
 
 def history(db: Path) -> list[tuple[object, ...]]:
-    """Every saved version, then the current one (for a failing assertion's message)."""
+    """Every saved version, the current one last (for a failing assertion's message)."""
     return db_rows(
         db, "SELECT version, status, saved_by, body FROM postmortem_versions ORDER BY version"
-    ) + db_rows(db, "SELECT version, status, updated_by, body FROM postmortems")
+    )
 
 
 def table_text(table: DataTable) -> str:  # type: ignore[type-arg]

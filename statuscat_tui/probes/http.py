@@ -404,11 +404,11 @@ def _secrets(monitor: Monitor) -> list[str]:
 
 
 def _scrub(result: CheckResult, secrets: list[str]) -> CheckResult:
-    def clean(text: str) -> str:
-        return redact(text, secrets)  # also the start of one cut short ("s3cr…")
-
-    details = {k: clean(v) if isinstance(v, str) else v for k, v in result.details.items()}
-    reason = one_line(clean(result.reason), MAX_REASON)
+    # redact also masks the start of a secret cut short ("s3cr…").
+    details = {
+        k: redact(v, secrets) if isinstance(v, str) else v for k, v in result.details.items()
+    }
+    reason = one_line(redact(result.reason, secrets), MAX_REASON)
     if reason == result.reason and details == result.details:
         return result
     return CheckResult(result.outcome, result.latency, reason, details)
